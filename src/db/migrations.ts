@@ -1,0 +1,96 @@
+// Schema migrations with graphile-migrate. Committed migrations are assembled from source files:
+// `migrations/current.txt` lists, in order, the files of the next migration — table/grant drafts
+// under migrations/draft/ and the idempotent definitions under sql/. Each file becomes a section
+// headed `-- source: <path>`, so a committed migration reproduces sql/ verbatim and a test can
+// prove the two agree.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commit, Logger, migrate, type Settings } from 'graphile-migrate';
+import pg from 'pg';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const migrationsFolder = path.join(repoRoot, 'migrations');
+const planFile = path.join(migrationsFolder, 'current.txt');
+export const sourceMarker = '-- source: ';
+
+type Log = (line: string) => void;
+
+function settingsFor(connectionString: string, log: Log, extra: Partial<Settings> = {}): Settings {
+  // graphile-migrate checks `instanceof` its own Logger class.
+  const logger = new Logger(() => (level, message) => {
+    if (level === 'error' || level === 'warning') log(`graphile-migrate ${level}: ${message}`);
+    else if (!/^graphile-migrate: (Up to date|Running migration)/.test(message)) log(message);
+  });
+  return { connectionString, migrationsFolder, logger, ...extra };
+}
+
+/** Brings the database to the latest committed migration; a no-op when it is already there. */
+export async function migrateDatabase(connectionString: string, log: Log = () => {}): Promise<void> {
+  await migrate(settingsFor(connectionString, log));
+}
+
+/** The source files of the next (uncommitted) migration, in order. */
+export function currentPlan(): string[] {
+  return readFileSync(planFile, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** The body of the next migration: every planned file as a `-- source:` section. */
+export function assembleCurrentMigration(): string {
+  return currentPlan()
+    .map((file) => `${sourceMarker}${file}\n${readFileSync(path.join(repoRoot, file), 'utf8').trim()}\n`)
+    .join('\n');
+}
+
+/**
+ * Applies the uncommitted migration on top of the committed ones, in one transaction, as
+ * graphile-migrate's `watch --once` would (used by tests while an issue is in progress).
+ */
+export async function applyCurrentMigration(connectionString: string): Promise<void> {
+  const body = assembleCurrentMigration();
+  if (body.trim() === '') return;
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query(body);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Commits the planned files as the next numbered migration (checked against a fresh shadow
+ * database by graphile-migrate), then empties the plan.
+ */
+export async function commitCurrentMigration(
+  cluster: { urlFor(database: string): string },
+  message: string,
+  log: Log,
+): Promise<void> {
+  const plan = currentPlan();
+  const root = new pg.Client({ connectionString: cluster.urlFor('postgres') });
+  await root.connect();
+  await root.query('create database tp_commit').finally(() => root.end());
+  writeFileSync(path.join(migrationsFolder, 'current.sql'), assembleCurrentMigration());
+  await commit(
+    settingsFor(cluster.urlFor('tp_commit'), log, {
+      shadowConnectionString: cluster.urlFor('tp_commit_shadow'),
+      rootConnectionString: cluster.urlFor('postgres'),
+    }),
+    message,
+  );
+  writeFileSync(planFile, '# Files of the next migration, in order (see README "Migrations").\n');
+  rmSync(path.join(migrationsFolder, 'current.sql'), { force: true });
+  // Drafts now live on in the committed migration; sql/ files stay the source of their logic.
+  for (const file of plan.filter((file) => file.startsWith('migrations/draft/'))) {
+    rmSync(path.join(repoRoot, file));
+  }
+}
