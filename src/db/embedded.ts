@@ -95,7 +95,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const urlFor = (database: string) => embeddedUrl(root, options.port, database);
-  return { connectionString: urlFor('postgres'), urlFor, stop: () => pg.stop() };
+  const stop = async () => {
+    await pg.stop();
+    // The postmaster removes postmaster.pid last: wait for it, so no orphan outlives us.
+    for (let waited = 0; runningPostmaster(root) !== undefined && waited < 15_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { connectionString: urlFor('postgres'), urlFor, stop };
 }
 
 export function freePort(): Promise<number> {

@@ -19,6 +19,8 @@ type Log = (line: string) => void;
 function settingsFor(connectionString: string, log: Log, extra: Partial<Settings> = {}): Settings {
   // graphile-migrate checks `instanceof` its own Logger class.
   const logger = new Logger(() => (level, message) => {
+    // graphile-migrate keeps its pool a while after migrating; Postgres stopping then is expected.
+    if (/PgPool: terminating connection due to administrator command/.test(message)) return;
     if (level === 'error' || level === 'warning') log(`graphile-migrate ${level}: ${message}`);
     else if (!/^graphile-migrate: (Up to date|Running migration)/.test(message)) log(message);
   });
