@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores here: more workers only queue on the same Postgres.
     maxWorkers: 2,
+    // grafast's extra planning checks are worth their cost in tests.
+    env: { GRAPHILE_ENV: 'development' },
   },
 });

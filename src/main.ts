@@ -1,11 +1,17 @@
 // `npm start`: database (DATABASE_URL, else embedded), migrations, HTTP server, job runner.
 // Ctrl-C / SIGTERM stops them in reverse order, the embedded Postgres last.
 import { loadConfig } from './config.ts';
+import { createConsoleHandler } from './console/serve.ts';
 import { explainConnectionError } from './db/connection.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateDatabase } from './db/migrations.ts';
 import { createPool } from './db/pool.ts';
+import { createGraphqlApi } from './server/api.ts';
+import { serverDatabaseUrl } from './server/authenticator.ts';
+import { consoleLink } from './server/console-link.ts';
 import { createHttpServer, listen } from './server/http.ts';
+import { resolveJwtSecret } from './server/jwt-secret.ts';
+import { applyRetentionOverride } from './telemetry/settings.ts';
 import { startJobRunner } from './worker/runner.ts';
 
 const log = (line: string) => console.log(`tenantpulse: ${line}`);
@@ -31,6 +37,7 @@ async function shutdown(exitCode: number): Promise<never> {
 
 async function start(): Promise<void> {
   const config = loadConfig();
+  const { secret: jwtSecret } = resolveJwtSecret(config);
   const database = await openDatabase(config, { exclusive: true, log });
   stops.push(() => database.close());
 
@@ -40,10 +47,19 @@ async function start(): Promise<void> {
     throw explainConnectionError(error, database.connectionString);
   }
 
-  const pool = createPool(database.connectionString, 10, log);
-  stops.push(() => pool.end());
+  if (config.TENANTPULSE_RETENTION_DAYS !== undefined) {
+    const owner = createPool(database.connectionString, 1, log);
+    await applyRetentionOverride(owner, config.TENANTPULSE_RETENTION_DAYS).finally(() => owner.end());
+    log(`telemetry retention set to ${config.TENANTPULSE_RETENTION_DAYS} days (TENANTPULSE_RETENTION_DAYS)`);
+  }
 
-  const server = createHttpServer({ pool });
+  // The API logs in as tp_authenticator and switches to tp_system_operator per request.
+  const pool = createPool(await serverDatabaseUrl(config, database.connectionString, log), 10, log);
+  stops.push(() => pool.end());
+  const graphql = await createGraphqlApi({ pool, jwtSecret, production: config.NODE_ENV === 'production' });
+  stops.push(() => graphql.release());
+
+  const server = createHttpServer({ pool, graphql, console: createConsoleHandler() });
   await listen(server, { host: config.HOST, port: config.PORT });
   stops.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
 
@@ -52,7 +68,8 @@ async function start(): Promise<void> {
   const runner = await startJobRunner(workerPool, log);
   stops.push(() => runner.stop());
 
-  log(`listening on http://${config.HOST}:${config.PORT} (health: /healthz)`);
+  log(`listening on http://${config.HOST}:${config.PORT} (console: /system, GraphQL: POST /graphql, health: /healthz)`);
+  if (!config.DATABASE_URL) log(await consoleLink({ host: config.HOST, port: config.PORT, jwtSecret, path: '/system' }));
 }
 
 process.once('SIGINT', () => void shutdown(0));

@@ -16,6 +16,13 @@ export const sourceMarker = '-- source: ';
 
 type Log = (line: string) => void;
 
+/** The plan after a commit: new files go between the two role steps. */
+const emptyPlan = `# Files of the next migration, in order (see README "Migrations"). Each becomes a
+# \`-- source: <path>\` section of the committed migration.
+migrations/steps/begin_as_owner.sql
+migrations/steps/end_as_owner.sql
+`;
+
 function settingsFor(connectionString: string, log: Log, extra: Partial<Settings> = {}): Settings {
   // graphile-migrate checks `instanceof` its own Logger class.
   const logger = new Logger(() => (level, message) => {
@@ -89,7 +96,7 @@ export async function commitCurrentMigration(
     }),
     message,
   );
-  writeFileSync(planFile, '# Files of the next migration, in order (see README "Migrations").\n');
+  writeFileSync(planFile, emptyPlan);
   rmSync(path.join(migrationsFolder, 'current.sql'), { force: true });
   // Drafts now live on in the committed migration; sql/ files stay the source of their logic.
   for (const file of plan.filter((file) => file.startsWith('migrations/draft/'))) {

@@ -1,16 +1,23 @@
-// The HTTP server: GET /healthz now; the GraphQL API and the console mount here.
+// The HTTP server: GET /healthz, the GraphQL API (POST /graphql, Ruru at /graphiql outside
+// production) and a mount point for the system console.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
+import { sendJson, type GraphqlApi } from './api.ts';
+
+/**
+ * The console's mount point (issue 6): tried after /healthz and the API, before the 404. Return
+ * true when the request was handled (a response was or will be sent), false to fall through.
+ */
+export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 export interface HttpOptions {
   host: string;
   port: number;
+  /** The pool /healthz pings (the API's pool in `npm start`). */
   pool: pg.Pool;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
+  /** The GraphQL API (see createGraphqlApi); without it /graphql is a 404. */
+  graphql?: GraphqlApi;
+  console?: ConsoleHandler;
 }
 
 async function healthz(pool: pg.Pool, res: ServerResponse): Promise<void> {
@@ -22,14 +29,23 @@ async function healthz(pool: pg.Pool, res: ServerResponse): Promise<void> {
   }
 }
 
-export function createHttpServer({ pool }: Pick<HttpOptions, 'pool'>): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+export function createHttpServer({ pool, graphql, console: consoleHandler }: Pick<HttpOptions, 'pool' | 'graphql' | 'console'>): Server {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      void healthz(pool, res);
+      await healthz(pool, res);
       return;
     }
+    if (graphql && (await graphql.handle(req, res))) return;
+    if (consoleHandler && (await consoleHandler(req, res))) return;
     sendJson(res, 404, { error: 'not found' });
+  };
+  return createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      console.error('tenantpulse: unexpected error while serving a request:', error);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
   });
 }
 

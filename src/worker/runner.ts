@@ -16,7 +16,8 @@ export async function startJobRunner(pgPool: pg.Pool, log: (line: string) => voi
     logger,
     taskList,
     parsedCronItems: parseCronItems(cronItems),
-    // A job completing during graceful shutdown otherwise stays locked for 4 hours.
-    preset: { worker: { completeJobBatchDelay: 0 } },
+    // Write outcomes at once: a job completing during graceful shutdown otherwise stays locked
+    // for 4 hours, and a failure is otherwise recorded a moment after the task returns.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
 }

@@ -1,8 +1,22 @@
 // Every job the runner knows, and when the recurring ones run. One task per file under tasks/,
 // named `<area>__<action>`.
 import type { CronItem, TaskList } from 'graphile-worker';
+import { telemetryPrune } from './tasks/telemetry__prune.ts';
 
-export const taskList: TaskList = {};
+export const taskList: TaskList = {
+  telemetry__prune: telemetryPrune,
+};
+
+const day = 24 * 60 * 60 * 1000;
 
 /** Recurring jobs (times are UTC). */
-export const cronItems: CronItem[] = [];
+export const cronItems: CronItem[] = [
+  {
+    // Daily retention at 03:00 UTC; after downtime, the missed runs of the last 2 days are
+    // backfilled (the job key folds them into one job: the prune is idempotent).
+    task: 'telemetry__prune',
+    match: '0 3 * * *',
+    identifier: 'telemetry__prune',
+    options: { backfillPeriod: 2 * day, maxAttempts: 5, jobKey: 'telemetry__prune', jobKeyMode: 'replace' },
+  },
+];

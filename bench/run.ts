@@ -1,0 +1,50 @@
+// `npm run bench`: one throw-away embedded Postgres (or BENCH_DATABASE_URL's server), migrated,
+// seeded once, then every area's measurements side by side. BENCH_SCALE=0.01 for a smoke run.
+import os from 'node:os';
+import pg from 'pg';
+import { startScratchCluster } from '../src/db/embedded.ts';
+import { applyCurrentMigration, migrateDatabase } from '../src/db/migrations.ts';
+import { benchGraphql } from './graphql.ts';
+import { benchHealth } from './health.ts';
+import { benchTelemetry } from './telemetry.ts';
+
+export interface BenchContext {
+  pool: pg.Pool;
+  url: string;
+  log: (line: string) => void;
+}
+
+const log = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  const cluster = await startScratchCluster();
+  const admin = new pg.Client({ connectionString: cluster.connectionString });
+  await admin.connect();
+  await admin.query('create database tenantpulse_bench');
+  await admin.end();
+  const url = cluster.urlFor('tenantpulse_bench');
+  await migrateDatabase(url);
+  await applyCurrentMigration(url);
+  const pool = new pg.Pool({ connectionString: url, max: 12 });
+  const context: BenchContext = { pool, url, log };
+
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+    `Node ${process.version}, scale ${process.env.BENCH_SCALE ?? '1'}`);
+  try {
+    const results = {
+      telemetry: await benchTelemetry(context),
+      health: await benchHealth(context),
+      graphql: await benchGraphql(context),
+    };
+    log('\nsummary (JSON):');
+    log(JSON.stringify(results, null, 2));
+  } finally {
+    await pool.end();
+    await cluster.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

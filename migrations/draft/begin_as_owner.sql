@@ -1,1 +1,0 @@
-set local role tp_owner;

@@ -1,0 +1,49 @@
+-- Telemetry facts health needs, per workspace, without handing any plane a raw event: the time
+-- of the latest event and the request events of a window. telemetry.event_counts answers the
+-- same questions for every workspace at once; these answer them for the given workspaces with
+-- index probes ((workspace_id, occurred_at) on the ledger), which the card (< 20 ms) and the
+-- dashboard (< 300 ms) need. Definers (the ledger is the owner's), pinned search_path; only
+-- aggregates leave them, and only events of active tenants count. Planned per call
+-- (force_custom_plan): a generic plan cannot prune the ledger's daily partitions.
+
+-- The latest event at or before p_as_of and after p_after, per given workspace (null: none).
+create or replace function health.last_event_at(p_workspace_ids uuid[], p_after timestamptz, p_as_of timestamptz)
+  returns table (workspace_id uuid, last_event_at timestamptz)
+  language sql stable security definer parallel safe
+  set search_path = pg_catalog, pg_temp
+  set plan_cache_mode = force_custom_plan
+as $$
+  select w.id,
+         (select e.occurred_at
+            from telemetry.product_usage_events as e
+           where e.workspace_id = w.id
+             and e.occurred_at > p_after and e.occurred_at <= p_as_of
+             and exists (select from platform.tenants as t
+                          where t.workspace_id = e.workspace_id and t.id = e.tenant_id and t.archived_at is null)
+           order by e.occurred_at desc
+           limit 1)
+    from unnest(p_workspace_ids) as w (id)
+$$;
+comment on function health.last_event_at(uuid[], timestamptz, timestamptz) is
+  'Per given workspace: occurred_at of its latest event (of an active tenant) in (p_after, p_as_of], or null.';
+grant execute on function health.last_event_at(uuid[], timestamptz, timestamptz) to tp_system_operator, tp_dba_reader;
+
+-- review_packs.generation_requested events in (p_from, p_to] per given workspace (active
+-- tenants only): how many, and the distinct tenants that made them (sorted).
+create or replace function health.review_pack_requests(p_workspace_ids uuid[], p_from timestamptz, p_to timestamptz)
+  returns table (workspace_id uuid, request_events int, tenant_ids uuid[])
+  language sql stable security definer parallel safe
+  set search_path = pg_catalog, pg_temp
+  set plan_cache_mode = force_custom_plan
+as $$
+  select e.workspace_id, count(*)::int, pg_catalog.array_agg(distinct e.tenant_id order by e.tenant_id)
+    from unnest(p_workspace_ids) as w (id)
+    join telemetry.product_usage_events as e
+      on e.workspace_id = w.id and e.occurred_at > p_from and e.occurred_at <= p_to
+     and e.event_name = 'review_packs.generation_requested'
+    join platform.tenants as t on t.workspace_id = e.workspace_id and t.id = e.tenant_id and t.archived_at is null
+   group by e.workspace_id
+$$;
+comment on function health.review_pack_requests(uuid[], timestamptz, timestamptz) is
+  'Per given workspace: review_packs.generation_requested events (of active tenants) in (p_from, p_to], and their distinct tenants.';
+grant execute on function health.review_pack_requests(uuid[], timestamptz, timestamptz) to tp_system_operator, tp_dba_reader;

@@ -1,0 +1,22 @@
+-- A tenant's health card (SPEC §4.3): its workspace's card plus the tenant, same drivers and link
+-- as the dashboard. No row (null) for an archived or unknown tenant or an archived workspace.
+create or replace function system_api.tenant_health(tenant_id uuid, "window" system_api.console_window)
+  returns system_api.tenant_health_card
+  language sql stable strict parallel safe
+  -- Big plans that are cheap to run: JIT would cost more than it saves; and a generic plan
+  -- (reused after 5 calls) cannot prune by workspace or window, so plan each call.
+  set jit = off
+  set plan_cache_mode = force_custom_plan
+as $$
+  select t.id, t.name, c.workspace_id, c.workspace_name, c.overall_level, c.non_ok_count,
+         c.top_dimension, c.top_reason_code, c.top_reason, c.drivers, c.window_start, c.window_end,
+         c.next_link, c.previous_overall_level
+    from platform.tenants as t
+    cross join lateral system_api.workspace_health(t.workspace_id, "window") as c
+   where t.id = tenant_health.tenant_id
+     and t.archived_at is null
+     and c.workspace_id is not null
+$$;
+comment on function system_api.tenant_health(uuid, system_api.console_window) is
+  'The health card of a tenant''s workspace for the window, naming the tenant (null when archived or unknown).';
+grant execute on function system_api.tenant_health(uuid, system_api.console_window) to tp_system_operator;

@@ -1,0 +1,45 @@
+-- Daily partitions (UTC days) of the ledger and of its rollups, created ahead of need. Called by
+-- the migration, by the prune (a week ahead), and by the recorder when an event falls on a day
+-- that has none yet; a direct writer of other days (the owner) calls it first. Each partition
+-- gets row-level security enabled and forced like its parent (direct access to a partition sees
+-- nothing; everything goes through the parent).
+create or replace function telemetry.ensure_partitions(p_from timestamptz, p_to timestamptz) returns int
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_day timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00');
+  v_table text;
+  v_partition text;
+  v_created int := 0;
+begin
+  if p_from is null or p_to is null or p_to - p_from > interval '3660 days' then
+    raise exception using errcode = '22023', message = 'ensure_partitions needs a range of at most 3660 days',
+      detail = pg_catalog.format('from %s to %s', p_from, p_to);
+  end if;
+  while v_day <= p_to loop
+    foreach v_table in array array['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup'] loop
+      v_partition := v_table || '_p' || pg_catalog.to_char(v_day at time zone 'UTC', 'YYYYMMDD');
+      if pg_catalog.to_regclass('telemetry.' || v_partition) is null then
+        begin
+          execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L)',
+            v_partition, v_table, v_day, v_day + interval '1 day');
+          execute pg_catalog.format('alter table telemetry.%I enable row level security', v_partition);
+          execute pg_catalog.format('alter table telemetry.%I force row level security', v_partition);
+          if v_table = 'product_usage_events' then
+            v_created := v_created + 1;
+          end if;
+        exception when duplicate_table or invalid_object_definition then
+          null; -- a concurrent caller created it
+        end;
+      end if;
+    end loop;
+    v_day := v_day + interval '1 day';
+  end loop;
+  return v_created;
+end
+$$;
+comment on function telemetry.ensure_partitions(timestamptz, timestamptz) is
+  'Creates the missing daily (UTC) partitions of the ledger and its rollups covering [p_from, p_to]; returns how many ledger partitions it created.';
+grant execute on function telemetry.ensure_partitions(timestamptz, timestamptz) to tp_worker;

@@ -1,0 +1,24 @@
+-- De-duplication keys whose first event is gone for good (older than the last prune's cutoff) no
+-- longer de-duplicate anything (the recorder checks that the event still exists); this collects
+-- them so the table does not grow forever. The daily prune job runs it after prune_events().
+create or replace function telemetry.prune_dedup_keys() returns bigint
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_cutoff timestamptz;
+  v_removed bigint;
+begin
+  select max(r.cutoff) into v_cutoff from telemetry.prune_runs as r;
+  if v_cutoff is null then
+    return 0;
+  end if;
+  delete from telemetry.event_dedup_keys as k where k.occurred_at < v_cutoff;
+  get diagnostics v_removed = row_count;
+  return v_removed;
+end
+$$;
+comment on function telemetry.prune_dedup_keys() is
+  'Removes the de-duplication keys of events older than the last prune''s cutoff; returns how many.';
+grant execute on function telemetry.prune_dedup_keys() to tp_worker;

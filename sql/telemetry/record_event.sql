@@ -1,0 +1,160 @@
+-- The recorder (SPEC §3.3): the single write path of the ledger. It checks everything before it
+-- writes anything, so a rejection leaves no trace:
+--   TP001 unknown event   TP002 missing workspace/tenant/actor   TP007 caller's workspace context
+--   TP006 subject         TP004 metadata                          TP005 occurred_at
+--   TP003 workspace/tenant/actor do not exist, are archived or do not belong together
+-- Retry safety: a de-duplicated event's milestone (workspace, event, subject [, checkpoint]) has a
+-- key in telemetry.event_dedup_keys; a retry returns the first event's id while that event is
+-- still in the ledger (after it is pruned, the retry records anew). Concurrent retries serialise
+-- on the key's insert.
+create or replace function telemetry.record_event(
+  event_name text,
+  workspace_id uuid,
+  tenant_id uuid,
+  actor_id uuid,
+  subject_type text,
+  subject_id uuid,
+  metadata jsonb default '{}',
+  occurred_at timestamptz default now()
+) returns uuid
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_event telemetry.event_catalog;
+  v_caller text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+  v_context text := nullif(pg_catalog.current_setting('tenantpulse.workspace_id', true), '');
+  v_problem text;
+  v_retention int;
+  v_workspace_archived timestamptz;
+  v_tenant_workspace uuid;
+  v_tenant_archived timestamptz;
+  v_id uuid := pg_catalog.gen_random_uuid();
+  v_existing_id uuid;
+  v_existing_at timestamptz;
+  v_dedup_value text;
+begin
+  select c.* into v_event from telemetry.event_catalog as c where c.event_name = record_event.event_name;
+  if not found then
+    raise exception using errcode = 'TP001', message = 'unknown telemetry event',
+      detail = pg_catalog.format('event_name %s is not in telemetry.event_catalog', coalesce(pg_catalog.quote_literal(record_event.event_name), 'null'));
+  end if;
+
+  if record_event.workspace_id is null or record_event.tenant_id is null or record_event.actor_id is null then
+    raise exception using errcode = 'TP002', message = 'telemetry events are tenant-bound and user-initiated',
+      detail = pg_catalog.format('%s is null',
+        case when record_event.workspace_id is null then 'workspace_id'
+             when record_event.tenant_id is null then 'tenant_id' else 'actor_id' end);
+  end if;
+
+  -- The admin plane records only for the workspace of its context; any other caller's context,
+  -- when set, must name the same workspace.
+  if v_caller = 'tp_admin_plane'
+     or (pg_catalog.pg_has_role(v_caller, 'tp_admin_plane', 'member') and not pg_catalog.pg_has_role(v_caller, 'tp_owner', 'member')) then
+    if v_context is null then
+      raise exception using errcode = 'TP007', message = 'the admin plane must record within its workspace context',
+        detail = pg_catalog.format('tenantpulse.workspace_id is not set; workspace_id is %s', record_event.workspace_id);
+    end if;
+  end if;
+  if v_context is not null and v_context is distinct from record_event.workspace_id::text then
+    raise exception using errcode = 'TP007', message = 'workspace_id does not match the workspace context',
+      detail = pg_catalog.format('workspace_id %s differs from tenantpulse.workspace_id %s', record_event.workspace_id, v_context);
+  end if;
+
+  if record_event.subject_id is null then
+    raise exception using errcode = 'TP006', message = 'subject_id is required',
+      detail = pg_catalog.format('subject_id is null for %s', v_event.event_name);
+  end if;
+  if record_event.subject_type is null or not (record_event.subject_type = any (v_event.subject_types)) then
+    raise exception using errcode = 'TP006', message = 'subject_type is not allowed for this event',
+      detail = pg_catalog.format('subject_type %s is not allowed for %s (allowed: %s)',
+        coalesce(pg_catalog.quote_literal(record_event.subject_type), 'null'), v_event.event_name,
+        pg_catalog.array_to_string(v_event.subject_types, ', '));
+  end if;
+
+  v_problem := telemetry.metadata_violation(v_event.event_name, record_event.metadata);
+  if v_problem is not null then
+    raise exception using errcode = 'TP004', message = 'metadata is not safe', detail = v_problem;
+  end if;
+
+  select s.retention_days into v_retention from telemetry.settings as s;
+  if record_event.occurred_at is null then
+    raise exception using errcode = 'TP005', message = 'occurred_at is required', detail = 'occurred_at is null';
+  elsif record_event.occurred_at > pg_catalog.now() + interval '5 minutes' then
+    raise exception using errcode = 'TP005', message = 'occurred_at is too far in the future',
+      detail = pg_catalog.format('occurred_at %s is more than 5 minutes after now() (%s)', record_event.occurred_at, pg_catalog.now());
+  elsif record_event.occurred_at < pg_catalog.now() - pg_catalog.make_interval(days => coalesce(v_retention, 90)) then
+    raise exception using errcode = 'TP005', message = 'occurred_at is older than the retention window',
+      detail = pg_catalog.format('occurred_at %s is older than %s days (retention_days)', record_event.occurred_at, coalesce(v_retention, 90));
+  end if;
+
+  select w.archived_at into v_workspace_archived from platform.workspaces as w where w.id = record_event.workspace_id;
+  if not found then
+    raise exception using errcode = 'TP003', message = 'unknown workspace',
+      detail = pg_catalog.format('workspace_id %s does not exist', record_event.workspace_id);
+  elsif v_workspace_archived is not null then
+    raise exception using errcode = 'TP003', message = 'the workspace is archived',
+      detail = pg_catalog.format('workspace_id %s was archived at %s', record_event.workspace_id, v_workspace_archived);
+  end if;
+  select t.workspace_id, t.archived_at into v_tenant_workspace, v_tenant_archived
+    from platform.tenants as t where t.id = record_event.tenant_id
+   order by t.workspace_id = record_event.workspace_id desc limit 1;
+  if not found then
+    raise exception using errcode = 'TP003', message = 'unknown tenant',
+      detail = pg_catalog.format('tenant_id %s does not exist', record_event.tenant_id);
+  elsif v_tenant_workspace <> record_event.workspace_id then
+    raise exception using errcode = 'TP003', message = 'the tenant is not in that workspace',
+      detail = pg_catalog.format('tenant_id %s belongs to workspace %s, not workspace_id %s', record_event.tenant_id, v_tenant_workspace, record_event.workspace_id);
+  elsif v_tenant_archived is not null then
+    raise exception using errcode = 'TP003', message = 'the tenant is archived',
+      detail = pg_catalog.format('tenant_id %s was archived at %s', record_event.tenant_id, v_tenant_archived);
+  end if;
+  perform from platform.users as u where u.id = record_event.actor_id;
+  if not found then
+    raise exception using errcode = 'TP003', message = 'unknown actor',
+      detail = pg_catalog.format('actor_id %s does not exist', record_event.actor_id);
+  end if;
+
+  -- Every check passed: write (creating the day's partition first if nobody has yet).
+  if pg_catalog.to_regclass('telemetry.product_usage_events_p' || pg_catalog.to_char(record_event.occurred_at at time zone 'UTC', 'YYYYMMDD')) is null then
+    perform telemetry.ensure_partitions(record_event.occurred_at, record_event.occurred_at);
+  end if;
+
+  if v_event.deduplicated then
+    v_dedup_value := coalesce(record_event.metadata ->> v_event.dedup_metadata_key, '');
+    insert into telemetry.event_dedup_keys as k (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
+    values (record_event.workspace_id, v_event.event_name, record_event.subject_id, v_dedup_value, v_id, record_event.occurred_at)
+    on conflict do nothing;
+    if not found then
+      -- A retry (possibly concurrent: the insert above waited for the first to commit).
+      select k.event_id, k.occurred_at into v_existing_id, v_existing_at
+        from telemetry.event_dedup_keys as k
+       where k.workspace_id = record_event.workspace_id and k.event_name = v_event.event_name
+         and k.subject_id = record_event.subject_id and k.dedup_value = v_dedup_value
+         for update;
+      perform from telemetry.product_usage_events as e
+       where e.workspace_id = record_event.workspace_id and e.id = v_existing_id and e.occurred_at = v_existing_at;
+      if found then
+        return v_existing_id;
+      end if;
+      -- The first event has been pruned: this retry records anew.
+      update telemetry.event_dedup_keys as k
+         set event_id = v_id, occurred_at = record_event.occurred_at
+       where k.workspace_id = record_event.workspace_id and k.event_name = v_event.event_name
+         and k.subject_id = record_event.subject_id and k.dedup_value = v_dedup_value;
+    end if;
+  end if;
+
+  insert into telemetry.product_usage_events
+    (workspace_id, id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
+  values
+    (record_event.workspace_id, v_id, v_event.event_name, record_event.tenant_id, record_event.actor_id,
+     record_event.subject_type, record_event.subject_id, record_event.metadata, record_event.occurred_at);
+  return v_id;
+end
+$$;
+comment on function telemetry.record_event(text, uuid, uuid, uuid, text, uuid, jsonb, timestamptz) is
+  'Records a product usage event (the single write path) and returns its id; a retry of a de-duplicated milestone returns the first id. '
+  'Rejects with TP001-TP007 (DETAIL names the field or key) and then writes nothing.';
+grant execute on function telemetry.record_event(text, uuid, uuid, uuid, text, uuid, jsonb, timestamptz) to tp_admin_plane, tp_owner;

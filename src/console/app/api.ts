@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+// The console's only door to data: POST /graphql with the operator's Bearer token.
+// The token lives in sessionStorage (this browser tab's session), never in a cookie or the URL.
+
+const tokenKey = 'tenantpulse.operatorToken';
+
+export function readToken(): string | null {
+  try {
+    return sessionStorage.getItem(tokenKey);
+  } catch {
+    return null;
+  }
+}
+
+export function saveToken(token: string): void {
+  sessionStorage.setItem(tokenKey, token.trim());
+}
+
+export function forgetToken(): void {
+  sessionStorage.removeItem(tokenKey);
+}
+
+/**
+ * Takes a token handed over in the URL fragment (`/system#token=...`, the link `npm start`
+ * prints): stores it and removes it from the address bar and history. The fragment never
+ * reaches the server.
+ */
+export function adoptTokenFromFragment(): void {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const token = fragment.get('token');
+  if (!token) return;
+  saveToken(token);
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+
+/** The API refused the token (HTTP 401/403): the page shows the sign-in prompt. */
+export class SignInRequired extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Anything else that went wrong: the page says what, and offers to retry. */
+export class ApiError extends Error {}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: Array<{ message: string }>;
+}
+
+export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const token = readToken();
+  if (!token) throw new SignInRequired(401, 'Sign in with an operator token to use the console.');
+  let response: Response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    throw new ApiError('The server could not be reached. Check that tenantpulse is running, then retry.');
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new SignInRequired(
+      response.status,
+      response.status === 401
+        ? 'The server refused the operator token (missing, malformed, forged or expired). Sign in again with a fresh token.'
+        : 'This token is valid but not an operator token. Sign in with a system operator token.',
+    );
+  }
+  let body: GraphQLResponse<T>;
+  try {
+    body = (await response.json()) as GraphQLResponse<T>;
+  } catch {
+    throw new ApiError(`The API answered HTTP ${response.status} without a GraphQL response.`);
+  }
+  if (body.errors?.length) {
+    throw new ApiError(`The API reported an error: ${body.errors.map((error) => error.message).join('; ')}`);
+  }
+  if (!response.ok || !body.data) throw new ApiError(`The API answered HTTP ${response.status}.`);
+  return body.data;
+}

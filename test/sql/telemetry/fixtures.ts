@@ -1,0 +1,75 @@
+// Source truth for the telemetry tests, written as the server's superuser (like a provisioning
+// service would), plus small readers of what the ledger holds (superuser: RLS does not apply).
+import type pg from 'pg';
+
+export interface World {
+  workspaceId: string;
+  tenantId: string;
+  userId: string;
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+export async function createWorld(db: Queryable, { tenants = 1 }: { tenants?: number } = {}): Promise<World & { tenantIds: string[] }> {
+  const {
+    rows: [workspace],
+  } = await db.query<{ id: string }>(`insert into platform.workspaces (name) values ('Acme ' || gen_random_uuid()) returning id`);
+  const tenantIds: string[] = [];
+  for (let i = 0; i < tenants; i += 1) {
+    const { rows } = await db.query<{ id: string }>(
+      `insert into platform.tenants (workspace_id, name) values ($1, 'Tenant ${i}') returning id`,
+      [workspace!.id],
+    );
+    tenantIds.push(rows[0]!.id);
+  }
+  const {
+    rows: [user],
+  } = await db.query<{ id: string }>(`insert into platform.users (display_name) values ('Ada') returning id`);
+  return { workspaceId: workspace!.id, tenantId: tenantIds[0]!, tenantIds, userId: user!.id };
+}
+
+/** Ledger rows of a workspace (read as the superuser). */
+export async function ledgerRows(db: Queryable, workspaceId: string) {
+  const { rows } = await db.query<{ id: string; event_name: string; tenant_id: string; actor_id: string; subject_type: string; subject_id: string; metadata: Record<string, string>; occurred_at: Date }>(
+    `select id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at
+       from telemetry.product_usage_events where workspace_id = $1 order by occurred_at, id`,
+    [workspaceId],
+  );
+  return rows;
+}
+
+export async function ledgerCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from telemetry.product_usage_events');
+  return rows[0]!.n;
+}
+
+export async function dedupKeyCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from telemetry.event_dedup_keys');
+  return rows[0]!.n;
+}
+
+/** record_event with named arguments; omitted ones take valid defaults for a review-pack request. */
+export function recordSql(overrides: Record<string, string> = {}): string {
+  const args: Record<string, string> = {
+    event_name: `'review_packs.generation_requested'`,
+    workspace_id: '$1::uuid',
+    tenant_id: '$2::uuid',
+    actor_id: '$3::uuid',
+    subject_type: `'review_pack'`,
+    subject_id: 'gen_random_uuid()',
+    ...overrides,
+  };
+  return `select telemetry.record_event(${Object.entries(args)
+    .map(([name, value]) => `${name} => ${value}`)
+    .join(', ')}) as id`;
+}
+
+/**
+ * Tolerates a pooled connection killed while the file's database is dropped at teardown
+ * (`drop database … with (force)` can overtake `pool.end()`), and satisfies graphile-worker's
+ * wish for error handlers on the pools it shares. Errors of queries still reject as usual.
+ */
+export function ignoreTeardownErrors(pool: pg.Pool): void {
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+}

@@ -1,0 +1,106 @@
+// Retention (SPEC §3.6): prune_events removes exactly the events older than
+// now() - retention_days, records the run, and is safe beside recording and beside itself.
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { as, useTestDatabase } from '../../helpers/database.ts';
+import { createWorld, ledgerCount, type World, ignoreTeardownErrors } from './fixtures.ts';
+
+const db = useTestDatabase();
+beforeAll(() => ignoreTeardownErrors(db.pool));
+
+/** Owner-written rows at the given offsets from now() (of the client's transaction). */
+async function insertAt(c: pg.PoolClient | pg.Pool, w: World, offsets: string[]) {
+  await c.query(`select telemetry.ensure_partitions(now() - interval '120 days', now())`);
+  await c.query(
+    `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, occurred_at)
+     select $1, 'support.diagnostics_opened', $2, $3, 'tenant', $2, now() + o::interval from unnest($4::text[]) as o`,
+    [w.workspaceId, w.tenantId, w.userId, offsets]);
+}
+
+async function rollupMatchesLedger(c: pg.PoolClient | pg.Pool) {
+  const counted = await c.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
+  const naive = await c.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
+  expect(counted.rows).toEqual(naive.rows);
+}
+
+const old = ['-100 days', '-95 days -3 hours', '-91 days', '-90 days -1 second', '-90 days -2 hours'];
+const kept = ['-90 days', '-89 days -23 hours', '-30 days', '-1 hour', '0'];
+
+describe('telemetry.prune_events', () => {
+  it('removes exactly the events older than the retention window, drops whole expired days, and records the run', async () => {
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      await insertAt(c, w, [...old, ...kept]);
+      const expiredDay = (await c.query(`select to_char((now() - interval '100 days') at time zone 'UTC', 'YYYYMMDD') as d`)).rows[0].d;
+      expect((await c.query(`select to_regclass('telemetry.product_usage_events_p' || $1) is not null as present`, [expiredDay])).rows[0].present).toBe(true);
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      const { rows: [{ removed }] } = await c.query('select telemetry.prune_events() as removed');
+      await c.query(`select set_config('role', 'tp_owner', true)`);
+      expect(removed).toBe(String(old.length)); // bigint
+      const { rows: left } = await c.query(`select (now() - occurred_at)::text as age from telemetry.product_usage_events where workspace_id = $1 order by occurred_at`, [w.workspaceId]);
+      expect(left.map((r) => r.age)).toEqual(['90 days', '89 days 23:00:00', '30 days', '01:00:00', '00:00:00']);
+      expect((await c.query(`select to_regclass('telemetry.product_usage_events_p' || $1) is null as gone`, [expiredDay])).rows[0].gone).toBe(true);
+      const { rows: runs } = await c.query(`select cutoff = now() - interval '90 days' as at_cutoff, rows_removed::int, ran_at = now() as now from telemetry.prune_runs`);
+      expect(runs).toEqual([{ at_cutoff: true, rows_removed: old.length, now: true }]);
+      await rollupMatchesLedger(c);
+      // Nothing left to remove: a second run removes 0 and is recorded too.
+      expect((await c.query('select telemetry.prune_events() as removed')).rows[0].removed).toBe('0');
+      expect((await c.query('select count(*)::int as n from telemetry.prune_runs')).rows[0].n).toBe(2);
+    });
+  });
+
+  it('follows retention_days, and creates the coming week of partitions', async () => {
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      await insertAt(c, w, ['-10 days', '-6 days', '-4 days', '0']);
+      await c.query('update telemetry.settings set retention_days = 5');
+      await c.query(`drop table if exists telemetry.product_usage_events_p${ymd(6)}`);
+      expect((await c.query('select telemetry.prune_events() as removed')).rows[0].removed).toBe('2');
+      expect((await c.query(`select to_regclass('telemetry.product_usage_events_p${ymd(6)}') is not null as present`)).rows[0].present).toBe(true);
+      await rollupMatchesLedger(c);
+    });
+  });
+
+  it('runs beside a concurrent prune and concurrent recording: nothing fails, every count stays exact', async () => {
+    const w = await createWorld(db.pool);
+    await insertAt(db.pool, w, [...old, ...old, '-89 days', '-30 days', '0']); // (later transactions: keep clear of the cutoff)
+    const before = await ledgerCount(db.pool);
+    const record = async (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        await as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, (c) =>
+          c.query(`select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2)`, [w.workspaceId, w.tenantId, w.userId]),
+          { commit: true });
+      }
+    };
+    const prune = () => as(db.pool, { role: 'tp_worker' }, async (c) => Number((await c.query('select telemetry.prune_events() as n')).rows[0].n), { commit: true });
+    const [, first, second] = await Promise.all([record(40), prune(), prune()]);
+    expect(first + second).toBe(2 * old.length);
+    expect([first, second]).toContain(0); // the second waited, then found nothing
+    expect(await ledgerCount(db.pool)).toBe(before - 2 * old.length + 40);
+    await rollupMatchesLedger(db.pool);
+    const { rows: runs } = await db.pool.query('select rows_removed::int from telemetry.prune_runs order by id');
+    expect(runs.map((r) => r.rows_removed).sort()).toEqual([0, 2 * old.length]);
+  });
+
+  it('collects de-duplication keys of pruned events (prune_dedup_keys)', async () => {
+    const w = await createWorld(db.pool);
+    const sql = `select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', gen_random_uuid(), '{}', now() - $4::interval)`;
+    for (const age of ['20 days', '1 day']) {
+      await as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, (c) => c.query(sql, [w.workspaceId, w.tenantId, w.userId, age]), { commit: true });
+    }
+    const keys = async () => (await db.pool.query('select count(*)::int as n from telemetry.event_dedup_keys where workspace_id = $1', [w.workspaceId])).rows[0].n;
+    expect(await keys()).toBe(2);
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      await c.query('update telemetry.settings set retention_days = 10');
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      await c.query('select telemetry.prune_events()');
+      expect(Number((await c.query('select telemetry.prune_dedup_keys() as n')).rows[0].n)).toBeGreaterThanOrEqual(1);
+    }, { commit: true });
+    await db.pool.query('update telemetry.settings set retention_days = 90');
+    expect(await keys()).toBe(1);
+  });
+});
+
+function ymd(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+}
