@@ -124,8 +124,12 @@ export async function benchGraphql(ctx: BenchContext) {
       non2xx: load.non2xx,
     };
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Let the requests still in flight when autocannon stopped finish before the pool ends.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 5000);
+    await closed;
+    clearTimeout(force);
     await api.release();
     await pool.end();
   }

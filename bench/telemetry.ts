@@ -57,8 +57,8 @@ const plainSql = `insert into telemetry.product_usage_events (workspace_id, even
 
 /** A pool whose sessions act as the given role (as the owner's services or the console would). */
 function rolePool(url: string, role: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
-  pool.on('connect', (client) => void client.query(`set role ${role}`));
+  // The role is a startup option, so it is in force before the first query.
+  const pool = new pg.Pool({ connectionString: url, max, options: `-c role=${role}` });
   pool.on('error', () => {});
   return pool;
 }
