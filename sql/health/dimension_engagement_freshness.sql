@@ -40,8 +40,9 @@ as $$
               else 'engagement.too_new' end,
          case when j.in_window then 'Events in the window'
               when j.last_event_at is not null then
-                pg_catalog.format('No events in the window; the last one %s ago',
-                  pg_catalog.justify_interval(pg_catalog.date_trunc('minute', p_as_of - j.last_event_at)))
+                -- An absolute time: the same data gives the same reason on every read.
+                pg_catalog.format('No events in the window; the last one at %s',
+                  pg_catalog.to_char(j.last_event_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'))
               when j.older_than_window then pg_catalog.format('No events in the last %s days', j.days)
               else 'No events yet, and the workspace is younger than the window' end,
          pg_catalog.jsonb_build_object(

@@ -16,8 +16,12 @@ as $$
   with e as materialized (
     select * from health.evaluate(p_window, p_workspace_id)
   ),
+  -- The worst level by health.severity (what health.worst gives), without a SQL state function
+  -- call per row: severity inlines, and the rank maps back to its level.
   overall as (
-    select e.workspace_id, health.worst(e.level) as level from e group by e.workspace_id
+    select e.workspace_id,
+           ('{ok,unknown,warn,critical}'::health.level[])[max(health.severity(e.level)) + 1] as level
+      from e group by e.workspace_id
   ),
   ranked as (
     select e.*, o.level as overall_level,
