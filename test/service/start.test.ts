@@ -2,6 +2,7 @@
 // directory — healthz, a refused second instance, bad configuration, and a clean stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,11 +77,14 @@ describe('npm start', () => {
 
   it('keeps its data between runs and says when its HTTP port is taken', async () => {
     const port = await freePort();
-    const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
       const run = start({ TENANTPULSE_DATA_DIR: dataDir, PORT: String(port), TENANTPULSE_PG_PORT: String(await freePort()) });
-      expect(await run.exited).toBe(1);
+      const code = await run.exited;
       expect(run.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(code, run.output()).toBe(1);
+      expect(run.output(), 'the data was kept: nothing to migrate').toContain('Already up to date');
       expect(postmasterAlive(dataDir), 'the embedded Postgres is stopped again').toBe(false);
     } finally {
       blocker.close();
