@@ -4,6 +4,13 @@ export function describeUrl(connectionString: string): string {
   return `${url.hostname || 'localhost'}:${url.port || '5432'}/${url.pathname.replace(/^\//, '')}`;
 }
 
+/** The same server and login, another database. */
+export function urlWithDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET']);
 
 /** Turns a connection failure into one readable sentence; other errors pass through. */

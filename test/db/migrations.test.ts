@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { urlWithDatabase } from '../../src/db/connection.ts';
 import { currentPlan, repoRoot, sourceMarker } from '../../src/db/migrations.ts';
 
 const run = promisify(execFile);
@@ -57,8 +58,7 @@ describe('npm run migrate', () => {
     await admin.query(`drop database if exists ${name}`);
     await admin.query(`create database ${name}`);
     await admin.end();
-    const url = new URL(inject('postgres').adminUrl);
-    url.pathname = `/${name}`;
+    const url = urlWithDatabase(inject('postgres').adminUrl, name);
     databases.push({ drop: async () => {
       const c = new pg.Client({ connectionString: inject('postgres').adminUrl });
       await c.connect();
@@ -68,10 +68,10 @@ describe('npm run migrate', () => {
 
     const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: url.toString() },
+      env: { ...process.env, DATABASE_URL: url },
     });
     const snapshot = async () => {
-      const client = new pg.Client({ connectionString: url.toString() });
+      const client = new pg.Client({ connectionString: url });
       await client.connect();
       const { rows } = await client.query<Record<string, unknown>>(
         `select (select count(*) from graphile_migrate.migrations)::int as migrations,

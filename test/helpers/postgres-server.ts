@@ -1,6 +1,7 @@
 // Finds the Postgres server a test run uses: DATABASE_URL if set, else a Testcontainers Postgres
 // when a Docker engine answers, else an embedded Postgres in a temporary directory.
 import { request } from 'node:http';
+import { urlWithDatabase } from '../../src/db/connection.ts';
 import { startScratchCluster } from '../../src/db/embedded.ts';
 
 export interface PostgresServer {
@@ -10,11 +11,6 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-function withDatabase(connectionString: string, database: string): string {
-  const url = new URL(connectionString);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 /** A Docker engine that answers `GET /_ping` within a second (Testcontainers' own probe can hang). */
 export function dockerAnswers(timeoutMs = 1000): Promise<boolean> {
@@ -37,7 +33,7 @@ export function dockerAnswers(timeoutMs = 1000): Promise<boolean> {
 export async function startPostgresServer(): Promise<PostgresServer> {
   const given = process.env.DATABASE_URL;
   if (given) {
-    return { kind: 'DATABASE_URL', urlFor: (database) => withDatabase(given, database), stop: async () => {} };
+    return { kind: 'DATABASE_URL', urlFor: (database) => urlWithDatabase(given, database), stop: async () => {} };
   }
   if (await dockerAnswers()) {
     // Imported only here: loading testcontainers costs ~0.5 s.
@@ -46,7 +42,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const uri = container.getConnectionUri();
     return {
       kind: 'testcontainers',
-      urlFor: (database) => withDatabase(uri, database),
+      urlFor: (database) => urlWithDatabase(uri, database),
       stop: async () => void (await container.stop()),
     };
   }

@@ -4,7 +4,7 @@ import { Logger, makeWorkerUtils, parseCronItems, run, runMigrations, runOnce } 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cronItems, taskList } from '../../src/worker/task-list.ts';
 import { useTestDatabase } from '../helpers/database.ts';
-import { createWorld, ignoreTeardownErrors, type World } from '../sql/telemetry/fixtures.ts';
+import { createWorld, type World } from '../sql/telemetry/fixtures.ts';
 
 const db = useTestDatabase();
 const logger = new Logger(() => () => {});
@@ -12,8 +12,6 @@ const preset = { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
 let world: World;
 
 beforeAll(async () => {
-  // graphile-worker asks for error handlers on the pools it shares
-  ignoreTeardownErrors(db.pool);
   world = await createWorld(db.pool);
   await runMigrations({ pgPool: db.pool, logger });
 });

@@ -1,12 +1,11 @@
 // Capture at the source seams (SPEC §3.4): a milestone is recorded in the source write's own
 // transaction, at its now(); rule-based skips record nothing and never fail the write.
 import type pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerRows, type World, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld, ledgerRows, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 
 /** Runs the source write as the admin plane, then reads the workspace's ledger in the same transaction. */
 async function writeAndRead(world: World, write: (client: pg.PoolClient) => Promise<unknown>, { commit = false } = {}) {

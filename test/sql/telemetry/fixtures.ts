@@ -64,12 +64,3 @@ export function recordSql(overrides: Record<string, string> = {}): string {
     .join(', ')}) as id`;
 }
 
-/**
- * Tolerates a pooled connection killed while the file's database is dropped at teardown
- * (`drop database … with (force)` can overtake `pool.end()`), and satisfies graphile-worker's
- * wish for error handlers on the pools it shares. Errors of queries still reject as usual.
- */
-export function ignoreTeardownErrors(pool: pg.Pool): void {
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-}

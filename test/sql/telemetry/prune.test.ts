@@ -1,12 +1,11 @@
 // Retention (SPEC §3.6): prune_events removes exactly the events older than
 // now() - retention_days, records the run, and is safe beside recording and beside itself.
 import type pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, type World, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld, ledgerCount, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 
 /** Owner-written rows at the given offsets from now() (of the client's transaction). */
 async function insertAt(c: pg.PoolClient | pg.Pool, w: World, offsets: string[]) {

@@ -2,10 +2,9 @@
 // key, nothing written on rejection, and retry-safe de-duplication.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, type Identity, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, recordSql, type World, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, recordSql, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 let world: World;
 let other: World;
 const admin = (): Identity => ({ role: 'tp_admin_plane', workspaceId: world.workspaceId });

@@ -5,10 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { usageEventCatalog } from '../../../src/telemetry/catalog.ts';
 import { recordUsageEvent, UsageEventError, usageEventInput } from '../../../src/telemetry/record-usage-event.ts';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, ledgerRows, type World, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld, ledgerCount, ledgerRows, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 let world: World;
 
 interface SqlEntry {

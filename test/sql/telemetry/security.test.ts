@@ -3,10 +3,9 @@
 // is executable by exactly the roles that need it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, type DbRole, type Identity, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerRows, type World, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld, ledgerRows, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 let world: World;
 const planes: DbRole[] = ['tp_admin_plane', 'tp_system_operator', 'tp_dba_reader', 'tp_worker'];
 const notOwner: DbRole[] = [...planes, 'tp_authenticator'];

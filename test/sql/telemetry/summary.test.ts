@@ -5,10 +5,9 @@
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ignoreTeardownErrors } from './fixtures.ts';
+import { createWorld } from './fixtures.ts';
 
 const db = useTestDatabase();
-beforeAll(() => ignoreTeardownErrors(db.pool));
 const catalog = ['onboarding.checkpoint_completed', 'support.diagnostics_opened', 'operations.run_started', 'reports.stored_report_created', 'review_packs.generation_requested'];
 
 /** Diagnostics opens (never de-duplicated) at the given offsets from now(), through the recorder. */
