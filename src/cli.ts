@@ -48,8 +48,9 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
         try {
           if (config.TENANTPULSE_RETENTION_DAYS !== undefined) await applyRetentionOverride(pool, config.TENANTPULSE_RETENTION_DAYS);
           const client = await pool.connect();
-          const { removed, cutoff } = await pruneTelemetry(client).finally(() => client.release());
-          console.log(`pruned ${removed} telemetry events older than ${cutoff.toISOString()}`);
+          const { removed, keys, partitionsDropped, cutoff } = await pruneTelemetry(client).finally(() => client.release());
+          console.log(`pruned ${removed} telemetry events older than ${cutoff.toISOString()} ` +
+            `(${keys} de-duplication keys; ${partitionsDropped} emptied partitions dropped)`);
         } finally {
           await pool.end();
         }

@@ -30,6 +30,7 @@ as $$
        and (r.tenant_id is null or t.archived_at is null)
        and (p_workspace_id is null or r.workspace_id = p_workspace_id)
   ),
+  -- One pass: the counts, and the few runs that can decide a level (stuck or failed).
   counted as (
     select r.workspace_id,
            count(*)::int as runs,
@@ -37,13 +38,7 @@ as $$
            (count(*) filter (where r.status = 'failed'))::int as failed,
            (count(*) filter (where r.status = 'succeeded'))::int as succeeded,
            (count(*) filter (where r.status = 'cancelled'))::int as cancelled,
-           (count(*) filter (where r.status in ('queued', 'running')))::int as in_flight
-      from runs as r
-     group by r.workspace_id
-  ),
-  -- The few runs that can decide a level (stuck or failed), kept apart so only they are sorted.
-  deciding as (
-    select r.workspace_id,
+           (count(*) filter (where r.status in ('queued', 'running')))::int as in_flight,
            (pg_catalog.array_agg(r.id order by r.id) filter (where r.stuck))[1:5] as stuck_ids,
            (pg_catalog.array_agg(r.id order by r.id) filter (where r.status = 'failed'))[1:5] as failed_ids,
            case when count(distinct r.tenant_id) filter (where r.stuck) = 1
@@ -53,7 +48,6 @@ as $$
                  and not bool_or(r.tenant_id is null) filter (where r.status = 'failed')
                 then (pg_catalog.array_agg(r.tenant_id) filter (where r.status = 'failed'))[1] end as failed_tenant
       from runs as r
-     where r.stuck or r.status = 'failed'
      group by r.workspace_id
   ),
   judged as (
@@ -62,14 +56,13 @@ as $$
            coalesce(c.succeeded, 0) as succeeded, coalesce(c.cancelled, 0) as cancelled,
            coalesce(c.in_flight, 0) as in_flight,
            coalesce(c.succeeded, 0) + coalesce(c.failed, 0) as finished,
-           d.stuck_ids, d.failed_ids, d.stuck_tenant, d.failed_tenant,
+           c.stuck_ids, c.failed_ids, c.stuck_tenant, c.failed_tenant,
            st.operations_critical_failed_runs as critical_failed,
            st.operations_critical_failure_rate as critical_rate,
            st.operations_rate_min_finished_runs as rate_min_finished
       from platform.workspaces as w
       cross join health.settings as st
       left join counted as c on c.workspace_id = w.id
-      left join deciding as d on d.workspace_id = w.id
      where w.archived_at is null
        and (p_workspace_id is null or w.id = p_workspace_id)
   ),

@@ -1,7 +1,8 @@
 -- The one precedence of health levels (SPEC §4.1): critical > warn > unknown > ok. Everything
 -- that compares or combines levels goes through health.severity (directly or via health.worst).
 create or replace function health.severity(p_level health.level) returns int
-  language sql immutable strict parallel safe
+  -- Not strict: a strict function whose body is a CASE cannot be inlined, and this runs per row.
+  language sql immutable parallel safe
 as $$
   select case p_level
     when 'critical' then 3

@@ -10,6 +10,9 @@ create or replace function health.roll_up_tenants(
 )
   returns table (workspace_id uuid, level health.level, reason_code text, reason text, evidence jsonb, attributed_tenant_id uuid)
   language sql stable parallel safe
+  -- Called with the verdicts of every tenant: a generic plan (reused after 5 calls) would not
+  -- know the array's size, guess 10 rows and pick nested loops.
+  set plan_cache_mode = force_custom_plan
 as $$
   with v as (
     select u.*, health.severity(u.level) as severity from unnest(p_verdicts) as u

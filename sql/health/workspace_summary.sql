@@ -13,43 +13,44 @@ create or replace function health.workspace_summary(p_window text, p_workspace_i
   )
   language sql stable parallel safe
 as $$
-  with e as materialized (
-    select * from health.evaluate(p_window, p_workspace_id)
-  ),
-  -- The worst level by health.severity (what health.worst gives), without a SQL state function
-  -- call per row: severity inlines, and the rank maps back to its level.
-  overall as (
-    select e.workspace_id,
-           ('{ok,unknown,warn,critical}'::health.level[])[max(health.severity(e.level)) + 1] as level
-      from e group by e.workspace_id
-  ),
-  ranked as (
-    select e.*, o.level as overall_level,
-           e.level = o.level and o.level <> 'ok' as is_driver
-      from e join overall as o on o.workspace_id = e.workspace_id
-  )
-  select r.workspace_id, r.workspace_name, r.overall_level,
-         (count(*) filter (where r.level <> 'ok'))::int,
-         (pg_catalog.array_agg(r.dimension order by r.display_order) filter (where r.is_driver))[1],
-         (pg_catalog.array_agg(r.reason_code order by r.display_order) filter (where r.is_driver))[1],
-         (pg_catalog.array_agg(r.reason order by r.display_order) filter (where r.is_driver))[1],
-         coalesce(pg_catalog.array_agg(r.label order by r.display_order) filter (where r.is_driver), '{}'),
-         case
-           when (pg_catalog.array_agg(r.attributed_tenant_id order by r.display_order) filter (where r.is_driver))[1] is not null
-             then pg_catalog.format('/system/tenants/%s?window=%s',
-                    (pg_catalog.array_agg(r.attributed_tenant_id order by r.display_order) filter (where r.is_driver))[1], p_window)
-           else pg_catalog.format('/system/workspaces/%s?window=%s', r.workspace_id, p_window)
+  -- One pass over the evaluation, grouped by workspace. Ordering each workspace's dimensions by
+  -- severity (desc), then dimension order, puts the drivers first: the overall level is the
+  -- first one's, the top driver is the first one, and the drivers are the first n, n being how
+  -- many dimensions share the worst severity (none when that is ok).
+  select g.workspace_id, g.workspace_name,
+         ('{ok,unknown,warn,critical}'::health.level[])[g.worst + 1],
+         g.non_ok_count,
+         case when g.worst > 0 then g.by_severity_dimension[1] end,
+         case when g.worst > 0 then g.by_severity_reason_code[1] end,
+         case when g.worst > 0 then g.by_severity_reason[1] end,
+         case when g.worst > 0 then g.by_severity_label[1:pg_catalog.cardinality(pg_catalog.array_positions(g.severities, g.worst))] else '{}' end,
+         case when g.worst > 0 and g.by_severity_tenant[1] is not null
+                then pg_catalog.format('/system/tenants/%s?window=%s', g.by_severity_tenant[1], p_window)
+              else pg_catalog.format('/system/workspaces/%s?window=%s', g.workspace_id, p_window)
          end,
          pg_catalog.now() - health.window_length(p_window),
          pg_catalog.now(),
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'onboarding_readiness'))[1],
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'provider_connection_health'))[1],
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'operational_stability'))[1],
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'governance_pressure'))[1],
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'review_pack_readiness'))[1],
-         (pg_catalog.array_agg(r.level) filter (where r.dimension = 'engagement_freshness'))[1]
-    from ranked as r
-   group by r.workspace_id, r.workspace_name, r.overall_level
+         g.onboarding_readiness, g.provider_connection_health, g.operational_stability,
+         g.governance_pressure, g.review_pack_readiness, g.engagement_freshness
+    from (
+      select e.workspace_id, e.workspace_name,
+             max(health.severity(e.level)) as worst,
+             (count(*) filter (where e.level <> 'ok'))::int as non_ok_count,
+             pg_catalog.array_agg(health.severity(e.level)) as severities,
+             pg_catalog.array_agg(e.dimension order by health.severity(e.level) desc, e.display_order) as by_severity_dimension,
+             pg_catalog.array_agg(e.reason_code order by health.severity(e.level) desc, e.display_order) as by_severity_reason_code,
+             pg_catalog.array_agg(e.reason order by health.severity(e.level) desc, e.display_order) as by_severity_reason,
+             pg_catalog.array_agg(e.label order by health.severity(e.level) desc, e.display_order) as by_severity_label,
+             pg_catalog.array_agg(e.attributed_tenant_id order by health.severity(e.level) desc, e.display_order) as by_severity_tenant,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'onboarding_readiness'))[1] as onboarding_readiness,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'provider_connection_health'))[1] as provider_connection_health,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'operational_stability'))[1] as operational_stability,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'governance_pressure'))[1] as governance_pressure,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'review_pack_readiness'))[1] as review_pack_readiness,
+             (pg_catalog.array_agg(e.level) filter (where e.dimension = 'engagement_freshness'))[1] as engagement_freshness
+        from health.evaluate(p_window, p_workspace_id) as e
+       group by e.workspace_id, e.workspace_name
+    ) as g
 $$;
 comment on function health.workspace_summary(text, uuid) is
   'Overall health, drivers, top reason and next link of every active workspace (or the one given) for the window.';

@@ -7,9 +7,7 @@ create or replace function telemetry.metadata_violation(p_event_name text, p_met
   set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_key text;
-  v_value jsonb;
-  v_rule record;
+  v_pair record;
 begin
   if p_metadata is null then
     return 'metadata is null (use {} for none)';
@@ -17,39 +15,38 @@ begin
   if pg_catalog.jsonb_typeof(p_metadata) <> 'object' then
     return pg_catalog.format('metadata must be a JSON object, not %s', pg_catalog.jsonb_typeof(p_metadata));
   end if;
-  if (select count(*) from pg_catalog.jsonb_object_keys(p_metadata)) > 8 then
+  if pg_catalog.jsonb_array_length(pg_catalog.jsonb_path_query_array(p_metadata, '$.keyvalue()')) > 8 then
     return 'metadata has more than 8 keys';
   end if;
   if pg_catalog.octet_length(p_metadata::text) > 1024 then
     return pg_catalog.format('metadata is %s bytes serialised, more than 1 KiB', pg_catalog.octet_length(p_metadata::text));
   end if;
-  for v_key, v_value in select e.key, e.value from pg_catalog.jsonb_each(p_metadata) as e order by e.key loop
-    select r.* into v_rule from telemetry.event_metadata_rules as r
-     where r.event_name = p_event_name and r.key = v_key;
-    if not found then
-      return pg_catalog.format('key "%s" is not allowed for %s (allowed: %s)', v_key, p_event_name,
+  -- One query (the recorder runs this for every event): each key with its rule, in key order,
+  -- then the event's rules no key matched (a missing required key).
+  for v_pair in
+    select e.key, e.value, r.key as rule_key, r.max_length, r.allowed_values, r.pattern, r.required
+      from pg_catalog.jsonb_each(p_metadata) as e
+      full join (select * from telemetry.event_metadata_rules as r where r.event_name = p_event_name) as r on r.key = e.key
+     order by e.key is null, coalesce(e.key, r.key)
+  loop
+    if v_pair.key is null then
+      if v_pair.required then
+        return pg_catalog.format('key "%s" is required for %s', v_pair.rule_key, p_event_name);
+      end if;
+    elsif v_pair.rule_key is null then
+      return pg_catalog.format('key "%s" is not allowed for %s (allowed: %s)', v_pair.key, p_event_name,
         coalesce((select pg_catalog.string_agg(r.key, ', ' order by r.key) from telemetry.event_metadata_rules as r
                    where r.event_name = p_event_name), 'none'));
-    end if;
-    if pg_catalog.jsonb_typeof(v_value) <> 'string' then
-      return pg_catalog.format('key "%s" must be a string, not %s', v_key, pg_catalog.jsonb_typeof(v_value));
-    end if;
-    if pg_catalog.length(v_value #>> '{}') > v_rule.max_length then
-      return pg_catalog.format('key "%s" is longer than %s characters', v_key, v_rule.max_length);
-    end if;
-    if v_rule.allowed_values is not null and not ((v_value #>> '{}') = any (v_rule.allowed_values)) then
-      return pg_catalog.format('key "%s" must be one of %s', v_key, pg_catalog.array_to_string(v_rule.allowed_values, ', '));
-    end if;
-    if v_rule.pattern is not null and (v_value #>> '{}') !~ v_rule.pattern then
-      return pg_catalog.format('key "%s" must match %s', v_key, v_rule.pattern);
+    elsif pg_catalog.jsonb_typeof(v_pair.value) <> 'string' then
+      return pg_catalog.format('key "%s" must be a string, not %s', v_pair.key, pg_catalog.jsonb_typeof(v_pair.value));
+    elsif pg_catalog.length(v_pair.value #>> '{}') > v_pair.max_length then
+      return pg_catalog.format('key "%s" is longer than %s characters', v_pair.key, v_pair.max_length);
+    elsif v_pair.allowed_values is not null and not ((v_pair.value #>> '{}') = any (v_pair.allowed_values)) then
+      return pg_catalog.format('key "%s" must be one of %s', v_pair.key, pg_catalog.array_to_string(v_pair.allowed_values, ', '));
+    elsif v_pair.pattern is not null and (v_pair.value #>> '{}') !~ v_pair.pattern then
+      return pg_catalog.format('key "%s" must match %s', v_pair.key, v_pair.pattern);
     end if;
   end loop;
-  select r.key into v_key from telemetry.event_metadata_rules as r
-   where r.event_name = p_event_name and r.required and not p_metadata ? r.key
-   order by r.key limit 1;
-  if found then
-    return pg_catalog.format('key "%s" is required for %s', v_key, p_event_name);
-  end if;
   return null;
 end
 $$;

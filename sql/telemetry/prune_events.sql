@@ -1,10 +1,11 @@
 -- Retention (SPEC §3.6): removes every event older than now() - retention_days, returns how many,
--- and records the run. Whole expired days go by dropping their partitions (ledger and rollup;
--- the count comes from the exact rollup); only the day that straddles the cutoff is deleted row
--- by row, with its rollup decremented in one statement. Concurrent prunes serialise on an
--- advisory lock (the second finds nothing left); recording goes on meanwhile — the recorder
--- never writes before the cutoff, and the partitions are dropped last so the parent is locked
--- exclusively only for a moment at the end.
+-- and records the run. Whole expired days are emptied with TRUNCATE of their daily partitions
+-- (ledger and rollups; the count comes from the exact rollup): that locks only those old
+-- partitions, never the parent tables, so recording into today's partition goes on unblocked.
+-- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
+-- one statement. The emptied partitions are dropped later, in a short transaction of their own
+-- (telemetry.drop_expired_partitions: a drop locks the parent). Concurrent prunes serialise on
+-- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
 create or replace function telemetry.prune_events() returns bigint
   language plpgsql volatile
   security definer
@@ -16,6 +17,7 @@ declare
   v_removed bigint := 0;
   v_count bigint;
   v_partition record;
+  v_found boolean;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('telemetry.prune_events'));
   select pg_catalog.now() - pg_catalog.make_interval(days => s.retention_days) into v_cutoff from telemetry.settings as s;
@@ -63,35 +65,31 @@ begin
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
   perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
 
-  -- Whole expired days: count them from the rollup, then drop ledger and rollup partitions.
+  -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
+  -- rollup partitions together.
   for v_partition in
-    select c.relname, (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
-      from pg_catalog.pg_inherits as i
-      join pg_catalog.pg_class as c on c.oid = i.inhrelid
-     where i.inhparent = 'telemetry.product_usage_events'::pg_catalog.regclass
-       and c.relname ~ '^product_usage_events_p[0-9]{8}$'
-     order by c.relname
+    select pg_catalog.to_char(d.day at time zone 'UTC', 'YYYYMMDD') as suffix, d.day
+      from (select (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
+              from pg_catalog.pg_inherits as i
+              join pg_catalog.pg_class as c on c.oid = i.inhrelid
+             where i.inhparent = 'telemetry.product_usage_events'::pg_catalog.regclass
+               and c.relname ~ '^product_usage_events_p[0-9]{8}$') as d
+     where d.day + interval '1 day' <= v_cutoff
+     order by d.day
   loop
-    continue when v_partition.day + interval '1 day' > v_cutoff;
+    -- (through the parent: its policies are the ones that apply, and it prunes to the day)
+    select exists (select from telemetry.product_usage_events as e
+                    where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '1 day')
+      into v_found;
+    continue when not v_found;
     select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
      where r.bucket_start = v_partition.day;
-    execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
+    execute pg_catalog.format('truncate telemetry.%I, telemetry.%I, telemetry.%I, telemetry.%I',
+      'product_usage_events_p' || v_partition.suffix, 'usage_daily_rollup_p' || v_partition.suffix,
+      'usage_daily_workspace_rollup_p' || v_partition.suffix, 'usage_hourly_event_rollup_p' || v_partition.suffix);
     v_removed := v_removed + v_count;
   end loop;
-  for v_partition in
-    select c.relname, (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
-      from pg_catalog.pg_inherits as i
-      join pg_catalog.pg_class as c on c.oid = i.inhrelid
-     where i.inhparent in ('telemetry.usage_daily_rollup'::pg_catalog.regclass, 'telemetry.usage_daily_workspace_rollup'::pg_catalog.regclass,
-                           'telemetry.usage_hourly_event_rollup'::pg_catalog.regclass)
-       and c.relname ~ '_p[0-9]{8}$'
-     order by c.relname
-  loop
-    continue when v_partition.day + interval '1 day' > v_cutoff;
-    execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
-  end loop;
 
-  -- Keep a week of partitions ready ahead.
   perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '7 days');
 
   insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);
@@ -99,5 +97,5 @@ begin
 end
 $$;
 comment on function telemetry.prune_events() is
-  'Deletes every event older than now() - retention_days (dropping whole expired days), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
+  'Deletes every event older than now() - retention_days (truncating whole expired days), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
 grant execute on function telemetry.prune_events() to tp_worker;

@@ -25,18 +25,31 @@ declare
   v_event telemetry.event_catalog;
   v_caller text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
   v_context text := nullif(pg_catalog.current_setting('tenantpulse.workspace_id', true), '');
-  v_problem text;
-  v_retention int;
-  v_workspace_archived timestamptz;
-  v_tenant_workspace uuid;
-  v_tenant_archived timestamptz;
+  v_facts record;
   v_id uuid := pg_catalog.gen_random_uuid();
   v_existing_id uuid;
   v_existing_at timestamptz;
   v_dedup_value text;
 begin
-  select c.* into v_event from telemetry.event_catalog as c where c.event_name = record_event.event_name;
-  if not found then
+  -- Every fact the checks need, in one query (this runs for every event); the checks below
+  -- then report in their documented order.
+  select c as event,
+         telemetry.metadata_violation(record_event.event_name, record_event.metadata) as metadata_problem,
+         (select s.retention_days from telemetry.settings as s) as retention_days,
+         w.id is not null as workspace_found, w.archived_at as workspace_archived,
+         t.id is not null as tenant_found, t.workspace_id as tenant_workspace, t.archived_at as tenant_archived,
+         exists (select from platform.users as u where u.id = record_event.actor_id) as actor_found
+    into v_facts
+    from (values (1)) as one (x)
+    left join telemetry.event_catalog as c on c.event_name = record_event.event_name
+    left join platform.workspaces as w on w.id = record_event.workspace_id
+    left join lateral (
+      select t.id, t.workspace_id, t.archived_at from platform.tenants as t
+       where t.id = record_event.tenant_id
+       order by t.workspace_id = record_event.workspace_id desc
+       limit 1) as t on true;
+  v_event := v_facts.event;
+  if v_event.event_name is null then
     raise exception using errcode = 'TP001', message = 'unknown telemetry event',
       detail = pg_catalog.format('event_name %s is not in telemetry.event_catalog', coalesce(pg_catalog.quote_literal(record_event.event_name), 'null'));
   end if;
@@ -73,45 +86,38 @@ begin
         pg_catalog.array_to_string(v_event.subject_types, ', '));
   end if;
 
-  v_problem := telemetry.metadata_violation(v_event.event_name, record_event.metadata);
-  if v_problem is not null then
-    raise exception using errcode = 'TP004', message = 'metadata is not safe', detail = v_problem;
+  if v_facts.metadata_problem is not null then
+    raise exception using errcode = 'TP004', message = 'metadata is not safe', detail = v_facts.metadata_problem;
   end if;
 
-  select s.retention_days into v_retention from telemetry.settings as s;
   if record_event.occurred_at is null then
     raise exception using errcode = 'TP005', message = 'occurred_at is required', detail = 'occurred_at is null';
   elsif record_event.occurred_at > pg_catalog.now() + interval '5 minutes' then
     raise exception using errcode = 'TP005', message = 'occurred_at is too far in the future',
       detail = pg_catalog.format('occurred_at %s is more than 5 minutes after now() (%s)', record_event.occurred_at, pg_catalog.now());
-  elsif record_event.occurred_at < pg_catalog.now() - pg_catalog.make_interval(days => coalesce(v_retention, 90)) then
+  elsif record_event.occurred_at < pg_catalog.now() - pg_catalog.make_interval(days => coalesce(v_facts.retention_days, 90)) then
     raise exception using errcode = 'TP005', message = 'occurred_at is older than the retention window',
-      detail = pg_catalog.format('occurred_at %s is older than %s days (retention_days)', record_event.occurred_at, coalesce(v_retention, 90));
+      detail = pg_catalog.format('occurred_at %s is older than %s days (retention_days)', record_event.occurred_at, coalesce(v_facts.retention_days, 90));
   end if;
 
-  select w.archived_at into v_workspace_archived from platform.workspaces as w where w.id = record_event.workspace_id;
-  if not found then
+  if not v_facts.workspace_found then
     raise exception using errcode = 'TP003', message = 'unknown workspace',
       detail = pg_catalog.format('workspace_id %s does not exist', record_event.workspace_id);
-  elsif v_workspace_archived is not null then
+  elsif v_facts.workspace_archived is not null then
     raise exception using errcode = 'TP003', message = 'the workspace is archived',
-      detail = pg_catalog.format('workspace_id %s was archived at %s', record_event.workspace_id, v_workspace_archived);
+      detail = pg_catalog.format('workspace_id %s was archived at %s', record_event.workspace_id, v_facts.workspace_archived);
   end if;
-  select t.workspace_id, t.archived_at into v_tenant_workspace, v_tenant_archived
-    from platform.tenants as t where t.id = record_event.tenant_id
-   order by t.workspace_id = record_event.workspace_id desc limit 1;
-  if not found then
+  if not v_facts.tenant_found then
     raise exception using errcode = 'TP003', message = 'unknown tenant',
       detail = pg_catalog.format('tenant_id %s does not exist', record_event.tenant_id);
-  elsif v_tenant_workspace <> record_event.workspace_id then
+  elsif v_facts.tenant_workspace <> record_event.workspace_id then
     raise exception using errcode = 'TP003', message = 'the tenant is not in that workspace',
-      detail = pg_catalog.format('tenant_id %s belongs to workspace %s, not workspace_id %s', record_event.tenant_id, v_tenant_workspace, record_event.workspace_id);
-  elsif v_tenant_archived is not null then
+      detail = pg_catalog.format('tenant_id %s belongs to workspace %s, not workspace_id %s', record_event.tenant_id, v_facts.tenant_workspace, record_event.workspace_id);
+  elsif v_facts.tenant_archived is not null then
     raise exception using errcode = 'TP003', message = 'the tenant is archived',
-      detail = pg_catalog.format('tenant_id %s was archived at %s', record_event.tenant_id, v_tenant_archived);
+      detail = pg_catalog.format('tenant_id %s was archived at %s', record_event.tenant_id, v_facts.tenant_archived);
   end if;
-  perform from platform.users as u where u.id = record_event.actor_id;
-  if not found then
+  if not v_facts.actor_found then
     raise exception using errcode = 'TP003', message = 'unknown actor',
       detail = pg_catalog.format('actor_id %s does not exist', record_event.actor_id);
   end if;

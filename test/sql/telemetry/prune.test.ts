@@ -16,6 +16,15 @@ async function insertAt(c: pg.PoolClient | pg.Pool, w: World, offsets: string[])
     [w.workspaceId, w.tenantId, w.userId, offsets]);
 }
 
+/** Ledger rows of a UTC day (YYYYMMDD), read through the parent (whose policies apply). */
+async function rowsOnDay(c: pg.PoolClient | pg.Pool, day: string): Promise<number> {
+  const { rows } = await c.query<{ n: number }>(
+    `select count(*)::int as n from telemetry.product_usage_events
+      where occurred_at >= to_date($1, 'YYYYMMDD')::timestamp at time zone 'UTC'
+        and occurred_at < (to_date($1, 'YYYYMMDD') + 1)::timestamp at time zone 'UTC'`, [day]);
+  return rows[0]!.n;
+}
+
 async function rollupMatchesLedger(c: pg.PoolClient | pg.Pool) {
   const counted = await c.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
   const naive = await c.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
@@ -26,7 +35,7 @@ const old = ['-100 days', '-95 days -3 hours', '-91 days', '-90 days -1 second',
 const kept = ['-90 days', '-89 days -23 hours', '-30 days', '-1 hour', '0'];
 
 describe('telemetry.prune_events', () => {
-  it('removes exactly the events older than the retention window, drops whole expired days, and records the run', async () => {
+  it('removes exactly the events older than the retention window, empties whole expired days, and records the run', async () => {
     await as(db.pool, { role: 'tp_owner' }, async (c) => {
       const w = await createWorld(c);
       await insertAt(c, w, [...old, ...kept]);
@@ -38,7 +47,8 @@ describe('telemetry.prune_events', () => {
       expect(removed).toBe(String(old.length)); // bigint
       const { rows: left } = await c.query(`select (now() - occurred_at)::text as age from telemetry.product_usage_events where workspace_id = $1 order by occurred_at`, [w.workspaceId]);
       expect(left.map((r) => r.age)).toEqual(['90 days', '89 days 23:00:00', '30 days', '01:00:00', '00:00:00']);
-      expect((await c.query(`select to_regclass('telemetry.product_usage_events_p' || $1) is null as gone`, [expiredDay])).rows[0].gone).toBe(true);
+      // The expired day's partition is emptied (truncated), not dropped: drop_expired_partitions does that.
+      expect(await rowsOnDay(c, expiredDay)).toBe(0);
       const { rows: runs } = await c.query(`select cutoff = now() - interval '90 days' as at_cutoff, rows_removed::int, ran_at = now() as now from telemetry.prune_runs`);
       expect(runs).toEqual([{ at_cutoff: true, rows_removed: old.length, now: true }]);
       await rollupMatchesLedger(c);
@@ -97,6 +107,46 @@ describe('telemetry.prune_events', () => {
     }, { commit: true });
     await db.pool.query('update telemetry.settings set retention_days = 90');
     expect(await keys()).toBe(1);
+  });
+
+  it('empties expired days without locking the ledger; the emptied partitions are dropped once recording lets go', async () => {
+    const w = await createWorld(db.pool);
+    await insertAt(db.pool, w, [...old, '-89 days']);
+    const expiredDay = (await db.pool.query(`select to_char((now() - interval '100 days') at time zone 'UTC', 'YYYYMMDD') as d`)).rows[0].d;
+    const partition = `telemetry.product_usage_events_p${expiredDay}`;
+    const present = async () => (await db.pool.query(`select to_regclass($1) is not null as present`, [partition])).rows[0].present;
+    // A recording transaction left open holds its locks on the ledger and the rollups.
+    const recorder = await db.pool.connect();
+    try {
+      await recorder.query('begin');
+      await recorder.query(`select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2)`, [w.workspaceId, w.tenantId, w.userId]);
+      const worker = (sql: string) => as(db.pool, { role: 'tp_worker', settings: { lock_timeout: '3s' } }, async (c) => (await c.query(sql)).rows[0].n, { commit: true });
+      expect(await worker('select telemetry.prune_events() as n')).toBe(String(old.length)); // did not wait for the recorder
+      expect(await present()).toBe(true);
+      expect(await worker('select telemetry.drop_expired_partitions() as n')).toBe(0); // gave up after its lock_timeout
+      expect(await present()).toBe(true);
+      await recorder.query('commit');
+      expect(await worker('select telemetry.drop_expired_partitions() as n')).toBeGreaterThanOrEqual(4); // ledger and 3 rollups of that day at least
+      expect(await present()).toBe(false);
+      expect(await worker('select telemetry.drop_expired_partitions() as n')).toBe(0); // what is left holds rows
+      await rollupMatchesLedger(db.pool);
+    } finally {
+      await recorder.query('rollback').catch(() => {});
+      recorder.release();
+    }
+  });
+
+  it('keeps an expired partition that still holds rows for the next prune', async () => {
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      await insertAt(c, w, ['-100 days']);
+      await c.query(`insert into telemetry.prune_runs (cutoff, rows_removed) values (now() - interval '90 days', 0)`);
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      const expiredDay = (await c.query(`select to_char((now() - interval '100 days') at time zone 'UTC', 'YYYYMMDD') as d`)).rows[0].d;
+      await c.query('select telemetry.drop_expired_partitions()');
+      await c.query(`select set_config('role', 'tp_owner', true)`);
+      expect(await rowsOnDay(c, expiredDay)).toBe(1);
+    });
   });
 });
 

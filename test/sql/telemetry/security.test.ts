@@ -116,6 +116,7 @@ describe('function grants', () => {
     [`select * from system_api.usage_families('last_hour')`, ['tp_system_operator']],
     [`select * from telemetry.event_counts(now() - interval '1 hour', now())`, ['tp_system_operator', 'tp_dba_reader']],
     [`select telemetry.prune_events()`, ['tp_worker']],
+    [`select telemetry.drop_expired_partitions()`, ['tp_worker']],
   ];
   it.each(cases)('%s is executable by %j only', async (sql, allowed) => {
     for (const role of notOwner) {

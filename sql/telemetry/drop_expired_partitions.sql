@@ -1,0 +1,58 @@
+-- The daily partitions (ledger and rollups) of days wholly before the last prune's cutoff, once
+-- empty, are dropped here, in a short transaction of its own after prune_events(): a drop locks
+-- its parent table exclusively, which pauses recording for the moment it takes. Waiting for
+-- that lock is bounded (lock_timeout): when recording keeps the tables busy, nothing is dropped
+-- and the next run tries again. A partition that still holds rows is left for the next prune.
+create or replace function telemetry.drop_expired_partitions() returns int
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+  set lock_timeout = '100ms'
+as $$
+declare
+  v_cutoff timestamptz;
+  v_partition record;
+  v_found boolean;
+  v_dropped int := 0;
+begin
+  select max(r.cutoff) into v_cutoff from telemetry.prune_runs as r;
+  if v_cutoff is null then
+    return 0;
+  end if;
+  begin
+    -- The ledger first, as the recorder (and its rollup trigger) takes them.
+    lock table telemetry.product_usage_events, telemetry.usage_daily_rollup,
+               telemetry.usage_daily_workspace_rollup, telemetry.usage_hourly_event_rollup
+      in access exclusive mode;
+  exception when lock_not_available then
+    raise notice 'telemetry.drop_expired_partitions: the tables are busy; the next run will drop the expired partitions';
+    return 0;
+  end;
+  for v_partition in
+    select c.relname, p.relname as parent,
+           case when p.relname = 'product_usage_events' then 'occurred_at' else 'bucket_start' end as time_column,
+           (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
+      from pg_catalog.pg_inherits as i
+      join pg_catalog.pg_class as c on c.oid = i.inhrelid
+      join pg_catalog.pg_class as p on p.oid = i.inhparent
+     where i.inhparent in ('telemetry.product_usage_events'::pg_catalog.regclass, 'telemetry.usage_daily_rollup'::pg_catalog.regclass,
+                           'telemetry.usage_daily_workspace_rollup'::pg_catalog.regclass, 'telemetry.usage_hourly_event_rollup'::pg_catalog.regclass)
+       and c.relname ~ '_p[0-9]{8}$'
+       and (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') + interval '1 day' <= v_cutoff
+     order by c.relname
+  loop
+    -- Read through the parent: its policies are the ones that apply, and it prunes to the day.
+    execute pg_catalog.format('select exists (select from telemetry.%I where %I >= $1 and %I < $1 + interval ''1 day'')',
+      v_partition.parent, v_partition.time_column, v_partition.time_column)
+      into v_found using v_partition.day;
+    continue when v_found;
+    execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
+    v_dropped := v_dropped + 1;
+  end loop;
+  return v_dropped;
+end
+$$;
+comment on function telemetry.drop_expired_partitions() is
+  'Drops the empty daily partitions (ledger and rollups) of days wholly before the last prune''s cutoff; returns how many. '
+  'Gives up (0) when the tables stay busy for lock_timeout.';
+grant execute on function telemetry.drop_expired_partitions() to tp_worker;
