@@ -2,24 +2,24 @@
 -- connection: none: unknown; consent revoked or verification failed: critical; consent pending,
 -- verification unverified, or last_verified_at null or older than (strictly more than)
 -- provider_verification_stale_days: warn; else ok. Rolled up over active tenants.
-create or replace function health.dimension_provider_connection_health(p_workspace_id uuid default null)
+create or replace function health.dimension_provider_connection_health(p_workspace_id uuid default null, p_with_evidence boolean default true)
   returns table (workspace_id uuid, level health.level, reason_code text, reason text, evidence jsonb, attributed_tenant_id uuid)
   language sql stable parallel safe
 as $$
   select r.*
     from health.roll_up_tenants(p_workspace_id, 'provider.no_active_tenant', array(
       select case
-               when c.connections is null then
+               when c.first_rule is null then
                  row(t.workspace_id, t.id, 'unknown', 'provider.no_connection', 'has no provider connection', 'have no provider connection', 1)::health.tenant_result
-               when c.revoked then
+               when c.first_rule = 1 then
                  row(t.workspace_id, t.id, 'critical', 'provider.consent_revoked', 'has revoked consent', 'have revoked consent', 1)::health.tenant_result
-               when c.failed then
+               when c.first_rule = 2 then
                  row(t.workspace_id, t.id, 'critical', 'provider.verification_failed', 'has a failed verification', 'have a failed verification', 2)::health.tenant_result
-               when c.pending then
+               when c.first_rule = 3 then
                  row(t.workspace_id, t.id, 'warn', 'provider.consent_pending', 'has consent pending', 'have consent pending', 1)::health.tenant_result
-               when c.unverified then
+               when c.first_rule = 4 then
                  row(t.workspace_id, t.id, 'warn', 'provider.unverified', 'has an unverified connection', 'have an unverified connection', 2)::health.tenant_result
-               when c.stale then
+               when c.first_rule = 5 then
                  row(t.workspace_id, t.id, 'warn', 'provider.verification_stale',
                      pg_catalog.format('has a connection not verified in the last %s days', st.provider_verification_stale_days),
                      pg_catalog.format('have a connection not verified in the last %s days', st.provider_verification_stale_days), 3)::health.tenant_result
@@ -30,13 +30,17 @@ as $$
         join platform.workspaces as w on w.id = t.workspace_id and w.archived_at is null
         cross join health.settings as st
         left join (
-          select pc.workspace_id, pc.tenant_id, count(*) as connections,
-                 bool_or(pc.consent_status = 'revoked') as revoked,
-                 bool_or(pc.verification_status = 'failed') as failed,
-                 bool_or(pc.consent_status = 'pending') as pending,
-                 bool_or(pc.verification_status = 'unverified') as unverified,
-                 bool_or(pc.last_verified_at is null
-                   or pc.last_verified_at < pg_catalog.now() - pg_catalog.make_interval(days => s2.provider_verification_stale_days)) as stale
+          -- Each connection ranked by the first rule it meets (1 revoked, 2 verification failed,
+          -- 3 consent pending, 4 unverified, 5 verification stale, 6 healthy); a tenant's verdict
+          -- is the first rule any of its connections meets, i.e. the least rank.
+          select pc.workspace_id, pc.tenant_id,
+                 min(case when pc.consent_status = 'revoked' then 1
+                          when pc.verification_status = 'failed' then 2
+                          when pc.consent_status = 'pending' then 3
+                          when pc.verification_status = 'unverified' then 4
+                          when pc.last_verified_at is null
+                               or pc.last_verified_at < pg_catalog.now() - pg_catalog.make_interval(days => s2.provider_verification_stale_days) then 5
+                          else 6 end) as first_rule
             from platform.provider_connections as pc
             cross join health.settings as s2
            where p_workspace_id is null or pc.workspace_id = p_workspace_id
@@ -44,8 +48,8 @@ as $$
         ) as c on c.workspace_id = t.workspace_id and c.tenant_id = t.id
        where t.archived_at is null
          and (p_workspace_id is null or t.workspace_id = p_workspace_id)
-    )) as r
+    ), p_with_evidence) as r
 $$;
-comment on function health.dimension_provider_connection_health(uuid) is
-  'Provider connection health per active workspace (or the one given): worst connection verdict over its active tenants.';
-grant execute on function health.dimension_provider_connection_health(uuid) to tp_system_operator, tp_dba_reader;
+comment on function health.dimension_provider_connection_health(uuid, boolean) is
+  'p_with_evidence = false: evidence null. Provider connection health per active workspace (or the one given): worst connection verdict over its active tenants.';
+grant execute on function health.dimension_provider_connection_health(uuid, boolean) to tp_system_operator, tp_dba_reader;

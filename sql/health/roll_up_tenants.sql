@@ -5,8 +5,10 @@
 -- per reason and lists at most 5 tenants at the level (sorted). A single tenant at the level is
 -- the attributed tenant (the next link may point at it, SPEC §4.3).
 -- Set-based: one call per dimension with every tenant's verdict, not one per workspace.
+-- p_with_evidence = false leaves evidence null: the summaries (dashboard, KPIs) do not show it,
+-- and building it is most of a roll-up's cost.
 create or replace function health.roll_up_tenants(
-  p_workspace_id uuid, p_no_tenant_code text, p_verdicts health.tenant_result[]
+  p_workspace_id uuid, p_no_tenant_code text, p_verdicts health.tenant_result[], p_with_evidence boolean default true
 )
   returns table (workspace_id uuid, level health.level, reason_code text, reason text, evidence jsonb, attributed_tenant_id uuid)
   language sql stable parallel safe
@@ -14,63 +16,54 @@ create or replace function health.roll_up_tenants(
   -- know the array's size, guess 10 rows and pick nested loops.
   set plan_cache_mode = force_custom_plan
 as $$
-  with v as (
-    select u.*, health.severity(u.level) as severity from unnest(p_verdicts) as u
+  -- One sorted pass: each workspace's verdicts ordered most telling first (worst level, then
+  -- priority, code, tenant). The first is the reason; the verdicts at its level, and those with
+  -- its code, lead the arrays.
+  with per_workspace as (
+    select u.workspace_id,
+           count(*)::int as tenants,
+           (count(*) filter (where u.level = 'ok'))::int as ok,
+           (count(*) filter (where u.level = 'warn'))::int as warn,
+           (count(*) filter (where u.level = 'critical'))::int as critical,
+           (count(*) filter (where u.level = 'unknown'))::int as unknown,
+           pg_catalog.array_agg(u.level order by health.severity(u.level) desc, u.priority, u.reason_code, u.tenant_id) as levels,
+           pg_catalog.array_agg(u.reason_code order by health.severity(u.level) desc, u.priority, u.reason_code, u.tenant_id) as codes,
+           pg_catalog.array_agg(u.tenant_id order by health.severity(u.level) desc, u.priority, u.reason_code, u.tenant_id) as tenant_ids,
+           pg_catalog.array_agg(u.phrase_one order by health.severity(u.level) desc, u.priority, u.reason_code, u.tenant_id) as phrases_one,
+           pg_catalog.array_agg(u.phrase_many order by health.severity(u.level) desc, u.priority, u.reason_code, u.tenant_id) as phrases_many
+      from pg_catalog.unnest(p_verdicts) as u
+     group by u.workspace_id
   ),
-  per_workspace as (
-    select v.workspace_id, count(*)::int as tenants, max(v.severity) as worst,
-           (count(*) filter (where v.level = 'ok'))::int as ok,
-           (count(*) filter (where v.level = 'warn'))::int as warn,
-           (count(*) filter (where v.level = 'critical'))::int as critical,
-           (count(*) filter (where v.level = 'unknown'))::int as unknown
-      from v
-     group by v.workspace_id
-  ),
-  at_level as (
-    select v.*,
-           count(*) over (partition by v.workspace_id) as n_level,
-           count(*) over (partition by v.workspace_id, v.reason_code) as n_code,
-           pg_catalog.row_number() over (partition by v.workspace_id order by v.priority, v.reason_code, v.tenant_id) as code_rank,
-           pg_catalog.row_number() over (partition by v.workspace_id order by v.tenant_id) as id_rank
-      from v
-      join per_workspace as p on p.workspace_id = v.workspace_id and v.severity = p.worst
-  ),
-  top as (
-    select a.workspace_id,
-           (pg_catalog.array_agg(a.level) filter (where a.code_rank = 1))[1] as level,
-           (pg_catalog.array_agg(a.reason_code) filter (where a.code_rank = 1))[1] as reason_code,
-           (pg_catalog.array_agg(case when a.n_code = 1 then a.phrase_one else a.phrase_many end) filter (where a.code_rank = 1))[1] as phrase,
-           (pg_catalog.array_agg(a.n_code) filter (where a.code_rank = 1))[1] as n_code,
-           max(a.n_level) as n_level,
-           pg_catalog.jsonb_agg(a.tenant_id order by a.tenant_id) filter (where a.id_rank <= 5) as tenant_ids,
-           (pg_catalog.array_agg(a.tenant_id) filter (where a.id_rank = 1))[1] as first_tenant
-      from at_level as a
-     group by a.workspace_id
-  ),
-  reasons as (
-    select r.workspace_id, pg_catalog.jsonb_object_agg(r.reason_code, r.n) as by_reason
-      from (select v.workspace_id, v.reason_code, count(*) as n from v group by v.workspace_id, v.reason_code) as r
-     group by r.workspace_id
+  counted as (
+    select p.*,
+           pg_catalog.cardinality(pg_catalog.array_positions(p.levels, p.levels[1])) as n_level,
+           (select count(*)::int from rows from (pg_catalog.unnest(p.levels), pg_catalog.unnest(p.codes)) as x (level, code)
+             where x.level = p.levels[1] and x.code = p.codes[1]) as n_code
+      from per_workspace as p
   )
   select w.id,
-         coalesce(t.level, 'unknown'),
-         coalesce(t.reason_code, p_no_tenant_code),
-         case when t.workspace_id is null then 'The workspace has no active tenant'
-              else pg_catalog.format('%s of %s %s %s', t.n_code, p.tenants,
-                     case when p.tenants = 1 then 'tenant' else 'tenants' end, t.phrase)
+         coalesce(c.levels[1], 'unknown'),
+         coalesce(c.codes[1], p_no_tenant_code),
+         case when c.workspace_id is null then 'The workspace has no active tenant'
+              else pg_catalog.format('%s of %s %s %s', c.n_code, c.tenants,
+                     case when c.tenants = 1 then 'tenant' else 'tenants' end,
+                     case when c.n_code = 1 then c.phrases_one[1] else c.phrases_many[1] end)
          end,
-         pg_catalog.jsonb_build_object(
-           'tenants', coalesce(p.tenants, 0), 'ok', coalesce(p.ok, 0), 'warn', coalesce(p.warn, 0),
-           'critical', coalesce(p.critical, 0), 'unknown', coalesce(p.unknown, 0),
-           'by_reason', coalesce(r.by_reason, '{}'), 'tenant_ids', coalesce(t.tenant_ids, '[]')),
-         case when t.n_level = 1 then t.first_tenant end
+         case when p_with_evidence then pg_catalog.jsonb_build_object(
+           'tenants', coalesce(c.tenants, 0), 'ok', coalesce(c.ok, 0), 'warn', coalesce(c.warn, 0),
+           'critical', coalesce(c.critical, 0), 'unknown', coalesce(c.unknown, 0),
+           'by_reason', coalesce((select pg_catalog.jsonb_object_agg(r.code, r.n)
+                                    from (select x.code, count(*) as n from pg_catalog.unnest(c.codes) as x (code) group by x.code) as r),
+                                 '{}'),
+           'tenant_ids', coalesce((select pg_catalog.jsonb_agg(t.id order by t.id)
+                                     from (select x.id from pg_catalog.unnest(c.tenant_ids[1:c.n_level]) as x (id) order by x.id limit 5) as t),
+                                  '[]')) end,
+         case when c.n_level = 1 then c.tenant_ids[1] end
     from platform.workspaces as w
-    left join per_workspace as p on p.workspace_id = w.id
-    left join top as t on t.workspace_id = w.id
-    left join reasons as r on r.workspace_id = w.id
+    left join counted as c on c.workspace_id = w.id
    where w.archived_at is null
      and (p_workspace_id is null or w.id = p_workspace_id)
 $$;
-comment on function health.roll_up_tenants(uuid, text, health.tenant_result[]) is
+comment on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) is
   'Rolls per-tenant verdicts up to every active workspace (or the one given): worst level, reason of the most telling verdict at that level, evidence, and the attributed tenant when exactly one is at the level.';
-grant execute on function health.roll_up_tenants(uuid, text, health.tenant_result[]) to tp_system_operator, tp_dba_reader;
+grant execute on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) to tp_system_operator, tp_dba_reader;

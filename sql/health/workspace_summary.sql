@@ -48,7 +48,7 @@ as $$
              (pg_catalog.array_agg(e.level) filter (where e.dimension = 'governance_pressure'))[1] as governance_pressure,
              (pg_catalog.array_agg(e.level) filter (where e.dimension = 'review_pack_readiness'))[1] as review_pack_readiness,
              (pg_catalog.array_agg(e.level) filter (where e.dimension = 'engagement_freshness'))[1] as engagement_freshness
-        from health.evaluate(p_window, p_workspace_id) as e
+        from health.evaluate(p_window, p_workspace_id, p_with_evidence => false) as e
        group by e.workspace_id, e.workspace_name
     ) as g
 $$;
