@@ -26,6 +26,7 @@ declare
   v_caller text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
   v_context text := nullif(pg_catalog.current_setting('tenantpulse.workspace_id', true), '');
   v_facts record;
+  v_other_workspace uuid;
   v_id uuid := pg_catalog.gen_random_uuid();
   v_existing_id uuid;
   v_existing_at timestamptz;
@@ -37,17 +38,15 @@ begin
          telemetry.metadata_violation(record_event.event_name, record_event.metadata) as metadata_problem,
          (select s.retention_days from telemetry.settings as s) as retention_days,
          w.id is not null as workspace_found, w.archived_at as workspace_archived,
-         t.id is not null as tenant_found, t.workspace_id as tenant_workspace, t.archived_at as tenant_archived,
+         t.id is not null as tenant_found, t.archived_at as tenant_archived,
          exists (select from platform.users as u where u.id = record_event.actor_id) as actor_found
     into v_facts
     from (values (1)) as one (x)
     left join telemetry.event_catalog as c on c.event_name = record_event.event_name
     left join platform.workspaces as w on w.id = record_event.workspace_id
-    left join lateral (
-      select t.id, t.workspace_id, t.archived_at from platform.tenants as t
-       where t.id = record_event.tenant_id
-       order by t.workspace_id = record_event.workspace_id desc
-       limit 1) as t on true;
+    -- The tenant by its key in the workspace; only when it is not there (a rejection) is it
+    -- looked up by id alone below, to say where it belongs.
+    left join platform.tenants as t on t.workspace_id = record_event.workspace_id and t.id = record_event.tenant_id;
   v_event := v_facts.event;
   if v_event.event_name is null then
     raise exception using errcode = 'TP001', message = 'unknown telemetry event',
@@ -108,11 +107,13 @@ begin
       detail = pg_catalog.format('workspace_id %s was archived at %s', record_event.workspace_id, v_facts.workspace_archived);
   end if;
   if not v_facts.tenant_found then
-    raise exception using errcode = 'TP003', message = 'unknown tenant',
-      detail = pg_catalog.format('tenant_id %s does not exist', record_event.tenant_id);
-  elsif v_facts.tenant_workspace <> record_event.workspace_id then
+    select t.workspace_id into v_other_workspace from platform.tenants as t where t.id = record_event.tenant_id limit 1;
+    if v_other_workspace is null then
+      raise exception using errcode = 'TP003', message = 'unknown tenant',
+        detail = pg_catalog.format('tenant_id %s does not exist', record_event.tenant_id);
+    end if;
     raise exception using errcode = 'TP003', message = 'the tenant is not in that workspace',
-      detail = pg_catalog.format('tenant_id %s belongs to workspace %s, not workspace_id %s', record_event.tenant_id, v_facts.tenant_workspace, record_event.workspace_id);
+      detail = pg_catalog.format('tenant_id %s belongs to workspace %s, not workspace_id %s', record_event.tenant_id, v_other_workspace, record_event.workspace_id);
   elsif v_facts.tenant_archived is not null then
     raise exception using errcode = 'TP003', message = 'the tenant is archived',
       detail = pg_catalog.format('tenant_id %s was archived at %s', record_event.tenant_id, v_facts.tenant_archived);
