@@ -94,7 +94,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const urlFor = (database: string) => embeddedUrl(root, options.port, database);
-  const postmasterPid = runningPostmaster(root)?.pid;
+  // The postmaster rewrites postmaster.pid as it becomes ready, so a read can catch it half
+  // written: read until it names the (live) postmaster.
+  let postmasterPid = runningPostmaster(root)?.pid;
+  for (let tries = 0; postmasterPid === undefined && tries < 40; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    postmasterPid = runningPostmaster(root)?.pid;
+  }
   const stop = async () => {
     await pg.stop();
     // Wait for the postmaster itself to be gone (postmaster.pid is rewritten while it shuts
