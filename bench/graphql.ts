@@ -62,7 +62,7 @@ async function timed(iterations: number, warmup: number, fn: () => Promise<void>
 
 export async function benchGraphql(ctx: BenchContext) {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
-  const iterations = Math.max(20, Math.round(200 * Math.min(scale, 1)));
+  const iterations = Math.max(20, Math.round(60 * Math.min(scale, 1)));
   const seconds = Math.max(2, Math.round(10 * Math.min(scale, 1)));
   const window = 'last_24_hours';
   const jwtSecret = 'bench-secret-of-at-least-32-characters!!';
