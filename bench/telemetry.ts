@@ -231,11 +231,11 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   await ctx.pool.query('vacuum telemetry.product_usage_events');
   await ctx.pool.query('update telemetry.settings set retention_days = $1', [retentionDays]);
   const ledgerSize = async () => Number((await ctx.pool.query<{ n: string }>('select count(*) as n from telemetry.product_usage_events')).rows[0]!.n);
+  // The prune's baseline is measured right before it, in the same state (after the deletes).
+  const pruneBaseline = (await throughput(recorderSql, 1, 2000)).perSecond;
   const sizeBefore = await ledgerSize();
   const worker = rolePool(ctx.url, 'tp_worker', 1);
   let removed = 0;
-  // The prune's baseline is measured right before it, in the same state (after the deletes).
-  const pruneBaseline = (await throughput(recorderSql, 1, 2000)).perSecond;
   const pruned = await whileRecording(async () => {
     removed = Number((await worker.query<{ n: string }>('select telemetry.prune_events() as n')).rows[0]!.n);
   });
