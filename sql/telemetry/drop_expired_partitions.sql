@@ -29,24 +29,16 @@ begin
     return 0;
   end;
   for v_partition in
-    select c.relname, p.relname as parent,
-           case when p.relname = 'product_usage_events' then 'occurred_at' else 'bucket_start' end as time_column,
-           (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
-      from pg_catalog.pg_inherits as i
-      join pg_catalog.pg_class as c on c.oid = i.inhrelid
-      join pg_catalog.pg_class as p on p.oid = i.inhparent
-     where i.inhparent in ('telemetry.product_usage_events'::pg_catalog.regclass, 'telemetry.usage_daily_rollup'::pg_catalog.regclass,
-                           'telemetry.usage_daily_workspace_rollup'::pg_catalog.regclass, 'telemetry.usage_hourly_event_rollup'::pg_catalog.regclass)
-       and c.relname ~ '_p[0-9]{8}$'
-       and (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') + interval '1 day' <= v_cutoff
-     order by c.relname
+    select x.partition_name, x.parent_name, x.day,
+           case when x.parent_name = 'product_usage_events' then 'occurred_at' else 'bucket_start' end as time_column
+      from telemetry.expired_partitions(v_cutoff) as x
   loop
     -- Read through the parent: its policies are the ones that apply, and it prunes to the day.
     execute pg_catalog.format('select exists (select from telemetry.%I where %I >= $1 and %I < $1 + interval ''1 day'')',
-      v_partition.parent, v_partition.time_column, v_partition.time_column)
+      v_partition.parent_name, v_partition.time_column, v_partition.time_column)
       into v_found using v_partition.day;
     continue when v_found;
-    execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
+    execute pg_catalog.format('drop table telemetry.%I', v_partition.partition_name);
     v_dropped := v_dropped + 1;
   end loop;
   return v_dropped;

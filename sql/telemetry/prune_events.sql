@@ -68,14 +68,9 @@ begin
   -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
   -- rollup partitions together.
   for v_partition in
-    select pg_catalog.to_char(d.day at time zone 'UTC', 'YYYYMMDD') as suffix, d.day
-      from (select (pg_catalog.right(c.relname, 8)::date::timestamp at time zone 'UTC') as day
-              from pg_catalog.pg_inherits as i
-              join pg_catalog.pg_class as c on c.oid = i.inhrelid
-             where i.inhparent = 'telemetry.product_usage_events'::pg_catalog.regclass
-               and c.relname ~ '^product_usage_events_p[0-9]{8}$') as d
-     where d.day + interval '1 day' <= v_cutoff
-     order by d.day
+    select pg_catalog.right(x.partition_name, 8) as suffix, x.day
+      from telemetry.expired_partitions(v_cutoff) as x
+     where x.parent_name = 'product_usage_events'
   loop
     -- (through the parent: its policies are the ones that apply, and it prunes to the day)
     select exists (select from telemetry.product_usage_events as e
@@ -90,6 +85,7 @@ begin
     v_removed := v_removed + v_count;
   end loop;
 
+  -- Keep a week of partitions ready ahead.
   perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '7 days');
 
   insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);

@@ -67,6 +67,11 @@ describe('card = dashboard row, for every workspace of random worlds', () => {
         expect(card!.next_link).toMatch(new RegExp(`^/system/(tenants|workspaces)/[0-9a-f-]{36}\\?window=${window}$`));
       }
       expect(attention.size).toBe([...cards.values()].filter((c) => c.overall_level !== 'ok').length);
+      // The summaries' evidence-free evaluation is the full one with evidence left null.
+      const lean = await q(`select * from health.evaluate($1, null, false) order by workspace_id, display_order`, [window]);
+      const full = await q(`select * from health.evaluate($1, null, true) order by workspace_id, display_order`, [window]);
+      expect(lean.filter((r) => ['onboarding_readiness', 'provider_connection_health', 'governance_pressure'].includes(r.dimension)).every((r) => r.evidence === null)).toBe(true);
+      expect(lean.map(({ evidence, ...r }) => r)).toEqual(full.map(({ evidence, ...r }) => r));
       const [kpis] = await q(`select * from system_api.health_kpis($1)`, [window]);
       expect(kpis).toMatchObject({ total_workspaces: cards.size, ok_count: tally.ok, warn_count: tally.warn, critical_count: tally.critical, unknown_count: tally.unknown });
       // The tenant card is the workspace card plus the tenant.
