@@ -11,10 +11,7 @@ create or replace function health.dimension_engagement_freshness(
   language sql stable parallel safe
 as $$
   with workspaces as (
-    select w.id, w.created_at
-      from platform.workspaces as w
-     where w.archived_at is null
-       and (p_workspace_id is null or w.id = p_workspace_id)
+    select w.id, w.created_at from health.active_workspaces(p_workspace_id) as w
   ),
   retention as (
     select health.retention_days() as days

@@ -34,8 +34,7 @@ as $$
                else
                  row(t.workspace_id, t.id, 'ok', 'governance.clear', 'has no governance pressure', 'have no governance pressure', 1)::health.tenant_result
              end
-        from platform.tenants as t
-        join platform.workspaces as w on w.id = t.workspace_id and w.archived_at is null
+        from health.active_tenants(p_workspace_id) as t
         cross join health.settings as st
         left join (
           -- Unresolved findings only (partial index findings_unresolved_idx); resolved ones only
@@ -50,15 +49,14 @@ as $$
                           when f.status = 'open' and f.due_at < pg_catalog.now() then 4
                           when f.status = 'risk_accepted' and f.exception_expires_at <= s2.exception_horizon then 5
                           else 6 end) as first_rule
-            from platform.findings as f
+            from (select f.* from platform.findings as f where p_workspace_id is null
+                  union all
+                  select f.* from platform.findings as f where f.workspace_id = p_workspace_id) as f
             cross join (select pg_catalog.now() + pg_catalog.make_interval(days => st2.exception_warning_days) as exception_horizon
                           from health.settings as st2) as s2
            where f.status <> 'resolved'
-             and (p_workspace_id is null or f.workspace_id = p_workspace_id)
            group by f.workspace_id, f.tenant_id
         ) as p on p.workspace_id = t.workspace_id and p.tenant_id = t.id
-       where t.archived_at is null
-         and (p_workspace_id is null or t.workspace_id = p_workspace_id)
     ), p_with_evidence) as r
 $$;
 comment on function health.dimension_governance_pressure(uuid, boolean) is

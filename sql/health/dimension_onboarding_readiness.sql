@@ -25,18 +25,16 @@ as $$
                else
                  row(t.workspace_id, t.id, 'ok', 'onboarding.completed', 'has completed onboarding', 'have completed onboarding', 1)::health.tenant_result
              end
-        from platform.tenants as t
-        join platform.workspaces as w on w.id = t.workspace_id and w.archived_at is null
+        from health.active_tenants(p_workspace_id) as t
         cross join health.settings as st
         -- Every tenant's latest session in one sorted pass (cheaper than a probe per tenant).
         left join (
           select distinct on (s.workspace_id, s.tenant_id) s.workspace_id, s.tenant_id, s.status, s.updated_at
-            from platform.onboarding_sessions as s
-           where p_workspace_id is null or s.workspace_id = p_workspace_id
+            from (select s.* from platform.onboarding_sessions as s where p_workspace_id is null
+                  union all
+                  select s.* from platform.onboarding_sessions as s where s.workspace_id = p_workspace_id) as s
            order by s.workspace_id, s.tenant_id, s.started_at desc, s.id desc
         ) as s on s.workspace_id = t.workspace_id and s.tenant_id = t.id
-       where t.archived_at is null
-         and (p_workspace_id is null or t.workspace_id = p_workspace_id)
     ), p_with_evidence) as r
 $$;
 comment on function health.dimension_onboarding_readiness(uuid, boolean) is

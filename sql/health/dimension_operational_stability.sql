@@ -24,10 +24,11 @@ as $$
            or (r.status = 'running'
               and coalesce(r.last_heartbeat_at, r.started_at, r.created_at)
                   < p_as_of - pg_catalog.make_interval(mins => st.run_running_stuck_minutes)) as stuck
-      from platform.operation_runs as r
+      from (select r.* from platform.operation_runs as r where p_workspace_id is null
+            union all
+            select r.* from platform.operation_runs as r where r.workspace_id = p_workspace_id) as r
       cross join health.settings as st
      where r.created_at > p_as_of - p_length and r.created_at <= p_as_of
-       and (p_workspace_id is null or r.workspace_id = p_workspace_id)
        -- Excluding the archived (a few rows) is cheaper than joining every run to its tenant.
        and not exists (select from platform.workspaces as w where w.id = r.workspace_id and w.archived_at is not null)
        and not exists (select from platform.tenants as t
@@ -69,12 +70,10 @@ as $$
            st.operations_critical_failed_runs as critical_failed,
            st.operations_critical_failure_rate as critical_rate,
            st.operations_rate_min_finished_runs as rate_min_finished
-      from platform.workspaces as w
+      from health.active_workspaces(p_workspace_id) as w
       cross join health.settings as st
       left join counted as c on c.workspace_id = w.id
       left join deciding as d on d.workspace_id = w.id
-     where w.archived_at is null
-       and (p_workspace_id is null or w.id = p_workspace_id)
   ),
   verdict as (
     select j.*,

@@ -26,8 +26,7 @@ as $$
                else
                  row(t.workspace_id, t.id, 'ok', 'provider.healthy', 'has healthy connections', 'have healthy connections', 1)::health.tenant_result
              end
-        from platform.tenants as t
-        join platform.workspaces as w on w.id = t.workspace_id and w.archived_at is null
+        from health.active_tenants(p_workspace_id) as t
         cross join health.settings as st
         left join (
           -- Each connection ranked by the first rule it meets (1 revoked, 2 verification failed,
@@ -41,13 +40,12 @@ as $$
                           when pc.last_verified_at is null
                                or pc.last_verified_at < pg_catalog.now() - pg_catalog.make_interval(days => s2.provider_verification_stale_days) then 5
                           else 6 end) as first_rule
-            from platform.provider_connections as pc
+            from (select pc.* from platform.provider_connections as pc where p_workspace_id is null
+                  union all
+                  select pc.* from platform.provider_connections as pc where pc.workspace_id = p_workspace_id) as pc
             cross join health.settings as s2
-           where p_workspace_id is null or pc.workspace_id = p_workspace_id
            group by pc.workspace_id, pc.tenant_id
         ) as c on c.workspace_id = t.workspace_id and c.tenant_id = t.id
-       where t.archived_at is null
-         and (p_workspace_id is null or t.workspace_id = p_workspace_id)
     ), p_with_evidence) as r
 $$;
 comment on function health.dimension_provider_connection_health(uuid, boolean) is

@@ -20,11 +20,13 @@ as $$
   with packs as (
     select p.workspace_id, p.id, p.tenant_id, p.status, p.expires_at, p.created_at,
            pg_catalog.row_number() over (partition by p.workspace_id order by p.created_at desc, p.id desc) as recency
-      from platform.review_packs as p
-      left join platform.tenants as t on t.workspace_id = p.workspace_id and t.id = p.tenant_id
+      from (select p.* from platform.review_packs as p where p_workspace_id is null
+            union all
+            select p.* from platform.review_packs as p where p.workspace_id = p_workspace_id) as p
      where p.created_at > p_as_of - p_length and p.created_at <= p_as_of
-       and (p.tenant_id is null or t.archived_at is null)
-       and (p_workspace_id is null or p.workspace_id = p_workspace_id)
+       -- (excluding the few archived tenants' packs: tenants_archived_idx)
+       and not exists (select from platform.tenants as t
+                        where t.workspace_id = p.workspace_id and t.id = p.tenant_id and t.archived_at is not null)
   ),
   pack_summary as (
     select p.workspace_id,
@@ -39,10 +41,8 @@ as $$
   ),
   workspaces as (
     select w.id, s.packs, s.pack_ids, s.latest_id, s.latest_tenant, s.latest_status, s.latest_expired
-      from platform.workspaces as w
+      from health.active_workspaces(p_workspace_id) as w
       left join pack_summary as s on s.workspace_id = w.id
-     where w.archived_at is null
-       and (p_workspace_id is null or w.id = p_workspace_id)
   ),
   judged as (
     -- Request events only matter where no pack was created in the window (a pack is context).

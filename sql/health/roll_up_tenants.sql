@@ -59,10 +59,8 @@ as $$
                                      from (select x.id from pg_catalog.unnest(c.tenant_ids[1:c.n_level]) as x (id) order by x.id limit 5) as t),
                                   '[]')) end,
          case when c.n_level = 1 then c.tenant_ids[1] end
-    from platform.workspaces as w
+    from health.active_workspaces(p_workspace_id) as w
     left join counted as c on c.workspace_id = w.id
-   where w.archived_at is null
-     and (p_workspace_id is null or w.id = p_workspace_id)
 $$;
 comment on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) is
   'Rolls per-tenant verdicts up to every active workspace (or the one given): worst level, reason of the most telling verdict at that level, evidence, and the attributed tenant when exactly one is at the level.';

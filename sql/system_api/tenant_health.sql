@@ -3,10 +3,13 @@
 create or replace function system_api.tenant_health(tenant_id uuid, "window" system_api.console_window)
   returns system_api.tenant_health_card
   language sql stable strict parallel safe
-  -- Big plans that are cheap to run: JIT would cost more than it saves; and a generic plan
-  -- (reused after 5 calls) cannot prune by workspace or window, so plan each call.
+  -- A card is read one workspace at a time, so its plan is made once per session and reused for
+  -- any workspace and window (a generic plan): planning the six dimensions costs more than
+  -- running them, and their scoped reads (health.active_workspaces) still probe the indexes for
+  -- the given workspace. No JIT and no parallel workers: both would cost more than the few rows.
   set jit = off
-  set plan_cache_mode = force_custom_plan
+  set plan_cache_mode = force_generic_plan
+  set max_parallel_workers_per_gather = 0
 as $$
   select t.id, t.name, c.workspace_id, c.workspace_name, c.overall_level, c.non_ok_count,
          c.top_dimension, c.top_reason_code, c.top_reason, c.drivers, c.window_start, c.window_end,

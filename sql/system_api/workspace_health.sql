@@ -4,10 +4,13 @@
 create or replace function system_api.workspace_health(workspace_id uuid, "window" system_api.console_window)
   returns system_api.workspace_health_card
   language sql stable strict parallel safe
-  -- Big plans that are cheap to run: JIT would cost more than it saves; and a generic plan
-  -- (reused after 5 calls) cannot prune by workspace or window, so plan each call.
+  -- A card is read one workspace at a time, so its plan is made once per session and reused for
+  -- any workspace and window (a generic plan): planning the six dimensions costs more than
+  -- running them, and their scoped reads (health.active_workspaces) still probe the indexes for
+  -- the given workspace. No JIT and no parallel workers: both would cost more than the few rows.
   set jit = off
-  set plan_cache_mode = force_custom_plan
+  set plan_cache_mode = force_generic_plan
+  set max_parallel_workers_per_gather = 0
 as $$
   select s.workspace_id, s.workspace_name, s.overall_level, s.non_ok_count, s.top_dimension,
          s.top_reason_code, s.top_reason, s.drivers, s.window_start, s.window_end, s.next_link,

@@ -4,10 +4,13 @@
 create or replace function system_api.workspace_health_dimensions(workspace_id uuid, "window" system_api.console_window)
   returns setof system_api.workspace_health_dimension
   language sql stable strict parallel safe
-  -- Big plans that are cheap to run: JIT would cost more than it saves; and a generic plan
-  -- (reused after 5 calls) cannot prune by workspace or window, so plan each call.
+  -- A card is read one workspace at a time, so its plan is made once per session and reused for
+  -- any workspace and window (a generic plan): planning the six dimensions costs more than
+  -- running them, and their scoped reads (health.active_workspaces) still probe the indexes for
+  -- the given workspace. No JIT and no parallel workers: both would cost more than the few rows.
   set jit = off
-  set plan_cache_mode = force_custom_plan
+  set plan_cache_mode = force_generic_plan
+  set max_parallel_workers_per_gather = 0
 as $$
   select e.dimension, e.label, e.basis, e.level, e.reason_code, e.reason, e.evidence, p.previous_level
     from health.evaluate("window"::text, workspace_health_dimensions.workspace_id) as e
