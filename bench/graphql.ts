@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { createPool } from '../src/db/pool.ts';
 import { mintOperatorToken } from '../src/server/auth.ts';
 import { createGraphqlApi } from '../src/server/api.ts';
 import { prepareAuthenticatorLogin } from '../src/server/authenticator.ts';
@@ -69,7 +70,7 @@ export async function benchGraphql(ctx: BenchContext) {
   const statementTimeoutMs = 5000;
 
   const url = await prepareAuthenticatorLogin(ctx.url);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = createPool(url, 10, ctx.log);
   const api = await createGraphqlApi({ pool, jwtSecret, production: true, statementTimeoutMs });
   const server = createHttpServer({ pool, graphql: api });
   await listen(server, { host: '127.0.0.1', port: 0 });

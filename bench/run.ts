@@ -3,6 +3,7 @@
 import os from 'node:os';
 import pg from 'pg';
 import { startScratchCluster } from '../src/db/embedded.ts';
+import { createPool } from '../src/db/pool.ts';
 import { applyCurrentMigration, migrateDatabase } from '../src/db/migrations.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchHealth } from './health.ts';
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
   const url = cluster.urlFor('tenantpulse_bench');
   await migrateDatabase(url);
   await applyCurrentMigration(url);
-  const pool = new pg.Pool({ connectionString: url, max: 12 });
+  // (logs, rather than crashes on, a connection the cluster's shutdown ends while idle)
+  const pool = createPool(url, 12, log);
   const context: BenchContext = { pool, url, log };
 
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +

@@ -40,7 +40,9 @@ export interface SeedEventsOptions {
 
 /**
  * Ledger rows as the owner may write them directly, spread over the active tenants, the five
- * events and `days` days, with their exact rollups. The per-row rollup trigger is switched
+ * events and `days` days, with their exact rollups. They are inserted in time order, as a live
+ * ledger fills: a day's rows lie together on disk, which is what the prune's row-by-row delete of
+ * the day straddling its cutoff meets in production. The per-row rollup trigger is switched
  * off for the load (session_replication_role = replica, superuser) and the rollup is filled
  * set-based from the same rows — the result is what the trigger would have produced.
  */
@@ -69,11 +71,12 @@ export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_00
          select t.workspace_id, t.id as tenant_id,
                 (array['onboarding.checkpoint_completed', 'support.diagnostics_opened', 'operations.run_started',
                        'reports.stored_report_created', 'review_packs.generation_requested'])[1 + g % 5] as event_name,
-                now() - interval '30 seconds' - ((g * 7919) % ($3::bigint * 86400 - 60)) * interval '1 second' as occurred_at,
+                -- in time order over the days, oldest first, as a ledger fills when recorded live
+                now() - interval '30 seconds' - (($5::bigint - g) * ($3::bigint * 86400 - 60) / $5::bigint) * interval '1 second' as occurred_at,
                 g
            from generate_series($1::bigint + 1, $1::bigint + $2::bigint) as g
            join pg_temp.seed_tenants as t on t.n = 1 + (g * 104729) % $4::bigint`,
-        [have + done, size, days, tenants]);
+        [have + done, size, days, tenants, events]);
       await c.query(
         `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
          select e.workspace_id, e.event_name, e.tenant_id, $1,
@@ -87,7 +90,8 @@ export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_00
                                   when 'operations.run_started' then '{"operation_type":"inventory.sync"}'
                                   else '{}' end,
                 e.occurred_at
-           from pg_temp.seed_events as e`,
+           from pg_temp.seed_events as e
+          order by e.occurred_at`,
         [actor]);
       await c.query(
         `insert into telemetry.usage_daily_rollup as r (workspace_id, bucket_start, tenant_id, event_name, event_count)
