@@ -7,6 +7,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commit, Logger, migrate, type Settings } from 'graphile-migrate';
+// Not in graphile-migrate's public index, but a stable module of its dist since 1.0.
+import { clearAllPools } from 'graphile-migrate/dist/pgReal.js';
 import pg from 'pg';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,17 +28,29 @@ migrations/steps/end_as_owner.sql
 function settingsFor(connectionString: string, log: Log, extra: Partial<Settings> = {}): Settings {
   // graphile-migrate checks `instanceof` its own Logger class.
   const logger = new Logger(() => (level, message) => {
-    // graphile-migrate keeps its pool a while after migrating; Postgres stopping then is expected.
-    if (/PgPool: terminating connection due to administrator command/.test(message)) return;
     if (level === 'error' || level === 'warning') log(`graphile-migrate ${level}: ${message}`);
     else if (!/^graphile-migrate: (Up to date|Running migration)/.test(message)) log(message);
   });
   return { connectionString, migrationsFolder, logger, ...extra };
 }
 
+/**
+ * Runs a graphile-migrate command, then ends the pool it keeps for 200 ms after each command:
+ * that pool answers any lost connection with `process.exit(1)`, so a Postgres stopped within
+ * those 200 ms (a server whose HTTP port is taken, a CLI closing its embedded cluster) would
+ * kill our process halfway through its shutdown and orphan the postmaster.
+ */
+async function withMigrateTool(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } finally {
+    clearAllPools();
+  }
+}
+
 /** Brings the database to the latest committed migration; a no-op when it is already there. */
 export async function migrateDatabase(connectionString: string, log: Log = () => {}): Promise<void> {
-  await migrate(settingsFor(connectionString, log));
+  await withMigrateTool(() => migrate(settingsFor(connectionString, log)));
 }
 
 /** The source files of the next (uncommitted) migration, in order. */
@@ -89,12 +103,14 @@ export async function commitCurrentMigration(
   await root.connect();
   await root.query('create database tp_commit').finally(() => root.end());
   writeFileSync(path.join(migrationsFolder, 'current.sql'), assembleCurrentMigration());
-  await commit(
-    settingsFor(cluster.urlFor('tp_commit'), log, {
-      shadowConnectionString: cluster.urlFor('tp_commit_shadow'),
-      rootConnectionString: cluster.urlFor('postgres'),
-    }),
-    message,
+  await withMigrateTool(() =>
+    commit(
+      settingsFor(cluster.urlFor('tp_commit'), log, {
+        shadowConnectionString: cluster.urlFor('tp_commit_shadow'),
+        rootConnectionString: cluster.urlFor('postgres'),
+      }),
+      message,
+    ),
   );
   writeFileSync(planFile, emptyPlan);
   rmSync(path.join(migrationsFolder, 'current.sql'), { force: true });

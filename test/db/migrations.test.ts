@@ -46,26 +46,30 @@ describe('sql/ definitions', () => {
   });
 });
 
+async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: inject('postgres').adminUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
 describe('npm run migrate', () => {
   const databases: Array<{ drop(): Promise<void> }> = [];
   afterAll(async () => { for (const database of databases) await database.drop(); });
 
-  it('brings an empty database of a cluster whose roles exist to the schema; a second run is a no-op', async () => {
-    // An empty database of the same cluster (the roles exist already: creation is idempotent).
-    const admin = new pg.Client({ connectionString: inject('postgres').adminUrl });
-    await admin.connect();
-    const name = `tp_test_${inject('postgres').runId}_migrate`;
-    await admin.query(`drop database if exists ${name}`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = urlWithDatabase(inject('postgres').adminUrl, name);
-    databases.push({ drop: async () => {
-      const c = new pg.Client({ connectionString: inject('postgres').adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    } });
+  /** An empty database of the test cluster (the roles exist already: creation is idempotent). */
+  async function emptyDatabase(suffix: string): Promise<string> {
+    const name = `tp_test_${inject('postgres').runId}_${suffix}`;
+    await withAdmin((admin) => admin.query(`drop database if exists ${name}`).then(() => admin.query(`create database ${name}`)));
+    databases.push({ drop: () => withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`)) });
+    return urlWithDatabase(inject('postgres').adminUrl, name);
+  }
 
+  it('brings an empty database of a cluster whose roles exist to the schema; a second run is a no-op', async () => {
+    const url = await emptyDatabase('migrate');
     const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: url },
@@ -91,5 +95,25 @@ describe('npm run migrate', () => {
     const second = await migrate();
     expect(second.stdout).not.toMatch(/executed/);
     expect(await snapshot()).toEqual(afterFirst);
+  });
+
+  it('leaves its process alive when Postgres drops the connections right after migrating', async () => {
+    // graphile-migrate keeps a pool for 200 ms after each command and exits the process with 1
+    // when one of its connections is lost: a server stopping its embedded cluster at once (HTTP
+    // port taken) died halfway through its shutdown and left the postmaster running.
+    const url = await emptyDatabase('migrate_stop');
+    const database = new URL(url).pathname.slice(1);
+    const script = `
+      const { migrateDatabase } = await import(${JSON.stringify(path.join(repoRoot, 'src/db/migrations.ts'))});
+      const pg = (await import('pg')).default;
+      await migrateDatabase(${JSON.stringify(url)});
+      const admin = new pg.Client({ connectionString: ${JSON.stringify(inject('postgres').adminUrl)} });
+      await admin.connect();
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [${JSON.stringify(database)}]);
+      await admin.end();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      console.log('still alive');`;
+    const child = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot });
+    expect(child.stdout).toContain('still alive');
   });
 });

@@ -85,7 +85,7 @@ describe('npm start', () => {
       expect(run.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
       expect(code, run.output()).toBe(1);
       expect(run.output(), 'the data was kept: nothing to migrate').toContain('Already up to date');
-      expect(postmasterAlive(dataDir), 'the embedded Postgres is stopped again').toBe(false);
+      expect(postmasterAlive(dataDir), `the embedded Postgres is stopped again:\n${run.output()}`).toBe(false);
     } finally {
       blocker.close();
     }
