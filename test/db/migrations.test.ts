@@ -57,14 +57,19 @@ async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
 }
 
 describe('npm run migrate', () => {
-  const databases: Array<{ drop(): Promise<void> }> = [];
-  afterAll(async () => { for (const database of databases) await database.drop(); });
+  const databases: string[] = [];
+  afterAll(async () => {
+    for (const name of databases) await withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`));
+  });
 
   /** An empty database of the test cluster (the roles exist already: creation is idempotent). */
   async function emptyDatabase(suffix: string): Promise<string> {
     const name = `tp_test_${inject('postgres').runId}_${suffix}`;
-    await withAdmin((admin) => admin.query(`drop database if exists ${name}`).then(() => admin.query(`create database ${name}`)));
-    databases.push({ drop: () => withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`)) });
+    await withAdmin(async (admin) => {
+      await admin.query(`drop database if exists ${name}`);
+      await admin.query(`create database ${name}`);
+    });
+    databases.push(name);
     return urlWithDatabase(inject('postgres').adminUrl, name);
   }
 
