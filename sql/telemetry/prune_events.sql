@@ -6,6 +6,9 @@
 -- one statement. The emptied partitions are dropped later, in a short transaction of their own
 -- (telemetry.drop_expired_partitions: a drop locks the parent). Concurrent prunes serialise on
 -- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
+-- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
+-- cleaned up, and the recorder's rollup upserts rewrite a few hot rows (a pacing prune that
+-- paused between steps made concurrent recording slower, not faster).
 create or replace function telemetry.prune_events() returns bigint
   language plpgsql volatile
   security definer
@@ -61,6 +64,8 @@ begin
        set event_count = r.event_count - p.n
       from per_hour as p
      where r.bucket_start = p.bucket_start and r.shard = p.shard and r.event_name = p.event_name
+       -- (the day's bounds let the planner read that day's partition only, not every one)
+       and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '1 day'
   )
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
   perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);

@@ -4,7 +4,8 @@
 -- (cloned onto every partition), so every write is counted whoever makes it and whichever table
 -- it names. The prune removes whole days with their rollup partitions and counts its row-by-row
 -- remainder itself: it sets tenantpulse.rollup_batched_delete = on for its transaction, and
--- deletes then skip the per-row decrement (only the owner can delete ledger rows at all).
+-- deletes then skip the per-row decrement (only the owner can delete ledger rows at all). That
+-- rule is the delete trigger's WHEN clause, so a batched delete does not even enter PL/pgSQL.
 create or replace function telemetry.workspace_shard(p_workspace_id uuid) returns smallint
   language sql immutable strict parallel safe
   set search_path = pg_catalog, pg_temp
@@ -18,7 +19,7 @@ create or replace function telemetry.maintain_usage_rollup() returns trigger
   set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if tg_op = 'UPDATE' or (tg_op = 'DELETE' and pg_catalog.current_setting('tenantpulse.rollup_batched_delete', true) is distinct from 'on') then
+  if tg_op in ('UPDATE', 'DELETE') then
     update telemetry.usage_daily_rollup as r
        set event_count = r.event_count - 1
      where r.workspace_id = old.workspace_id
@@ -58,5 +59,11 @@ comment on function telemetry.maintain_usage_rollup() is
   'Trigger: keeps the telemetry rollups equal to the ledger''s counts (insert, update, delete).';
 
 create or replace trigger maintain_usage_rollup
-  after insert or update or delete on telemetry.product_usage_events
+  after insert or update on telemetry.product_usage_events
   for each row execute function telemetry.maintain_usage_rollup();
+
+create or replace trigger maintain_usage_rollup_on_delete
+  after delete on telemetry.product_usage_events
+  for each row
+  when (pg_catalog.current_setting('tenantpulse.rollup_batched_delete', true) is distinct from 'on')
+  execute function telemetry.maintain_usage_rollup();

@@ -58,6 +58,33 @@ describe('telemetry.prune_events', () => {
     });
   });
 
+  it('deletes the straddling day\'s expired rows of every workspace, whatever its id', async () => {
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      // Ids from the first to the last possible one.
+      const ids = '0123456789abcdef'.split('').flatMap((digit) => [
+        `${digit}0000000-0000-0000-0000-000000000000`, `${digit}fffffff-ffff-ffff-ffff-ffffffffffff`]);
+      const worlds: World[] = [];
+      for (const id of ids) {
+        await c.query(`insert into platform.workspaces (id, name) values ($1::uuid, 'Slice ' || $1::text)`, [id]);
+        const tenant = (await c.query(`insert into platform.tenants (workspace_id, name) values ($1, 'T') returning id`, [id])).rows[0].id;
+        const user = (await c.query(`insert into platform.users (display_name) values ('Ada') returning id`)).rows[0].id;
+        worlds.push({ workspaceId: id, tenantId: tenant, userId: user });
+      }
+      // One row expired on the day that straddles the cutoff (halfway between its midnight and the
+      // cutoff, whenever the test runs), one kept at the cutoff.
+      const { rows: [{ expired }] } = await c.query(
+        `select (-(interval '90 days' + ((now() - interval '90 days') - date_bin('1 day', now() - interval '90 days', timestamptz '2000-01-01')) / 2))::text as expired`);
+      for (const w of worlds) await insertAt(c, w, [expired, '-90 days']);
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      expect((await c.query('select telemetry.prune_events() as removed')).rows[0].removed).toBe(String(ids.length));
+      await c.query(`select set_config('role', 'tp_owner', true)`);
+      const { rows } = await c.query(`select workspace_id, count(*)::int as n from telemetry.product_usage_events where workspace_id = any ($1) group by 1`, [ids]);
+      expect(rows).toHaveLength(ids.length);
+      expect(rows.every((row) => row.n === 1)).toBe(true);
+      await rollupMatchesLedger(c);
+    });
+  });
+
   it('follows retention_days, and creates the coming week of partitions', async () => {
     await as(db.pool, { role: 'tp_owner' }, async (c) => {
       const w = await createWorld(c);

@@ -1,0 +1,186 @@
+--! Previous: sha1:765881bc8013c71e6d0369385d4ad6f85342ff33
+--! Hash: sha1:109ad72b41de0eca88b849882e3402d0d6789bbf
+--! Message: Prune: the hourly rollup decrement reads the cut day only; a batched delete skips the rollup trigger by its WHEN clause
+
+-- source: migrations/steps/begin_as_owner.sql
+-- Every object is created as, and owned by, tp_owner (SPEC §1).
+set local role tp_owner;
+
+-- source: sql/telemetry/rollup.sql
+-- Keeps the three rollups exactly equal to the ledger's counts: per workspace, UTC day, tenant and
+-- event (telemetry.usage_daily_rollup), per workspace and day (usage_daily_workspace_rollup) and
+-- per hour, shard and event (usage_hourly_event_rollup). A row trigger on the partitioned ledger
+-- (cloned onto every partition), so every write is counted whoever makes it and whichever table
+-- it names. The prune removes whole days with their rollup partitions and counts its row-by-row
+-- remainder itself: it sets tenantpulse.rollup_batched_delete = on for its transaction, and
+-- deletes then skip the per-row decrement (only the owner can delete ledger rows at all). That
+-- rule is the delete trigger's WHEN clause, so a batched delete does not even enter PL/pgSQL.
+create or replace function telemetry.workspace_shard(p_workspace_id uuid) returns smallint
+  language sql immutable strict parallel safe
+  set search_path = pg_catalog, pg_temp
+as $$
+  select (pg_catalog.hashtextextended(p_workspace_id::text, 0) & 15)::smallint
+$$;
+comment on function telemetry.workspace_shard(uuid) is 'Shard (0-15) of a workspace in telemetry.usage_hourly_event_rollup.';
+
+create or replace function telemetry.maintain_usage_rollup() returns trigger
+  language plpgsql
+  set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    update telemetry.usage_daily_rollup as r
+       set event_count = r.event_count - 1
+     where r.workspace_id = old.workspace_id
+       and r.bucket_start = pg_catalog.date_bin('1 day', old.occurred_at, timestamptz '2000-01-01 00:00:00+00')
+       and r.tenant_id = old.tenant_id
+       and r.event_name = old.event_name;
+    update telemetry.usage_daily_workspace_rollup as r
+       set event_count = r.event_count - 1
+     where r.workspace_id = old.workspace_id
+       and r.bucket_start = pg_catalog.date_bin('1 day', old.occurred_at, timestamptz '2000-01-01 00:00:00+00');
+    update telemetry.usage_hourly_event_rollup as r
+       set event_count = r.event_count - 1
+     where r.bucket_start = pg_catalog.date_bin('1 hour', old.occurred_at, timestamptz '2000-01-01 00:00:00+00')
+       and r.shard = telemetry.workspace_shard(old.workspace_id)
+       and r.event_name = old.event_name;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into telemetry.usage_daily_rollup as r (workspace_id, bucket_start, tenant_id, event_name, event_count)
+    values (new.workspace_id, pg_catalog.date_bin('1 day', new.occurred_at, timestamptz '2000-01-01 00:00:00+00'),
+            new.tenant_id, new.event_name, 1)
+    on conflict (workspace_id, bucket_start, tenant_id, event_name)
+    do update set event_count = r.event_count + 1;
+    insert into telemetry.usage_daily_workspace_rollup as r (workspace_id, bucket_start, event_count)
+    values (new.workspace_id, pg_catalog.date_bin('1 day', new.occurred_at, timestamptz '2000-01-01 00:00:00+00'), 1)
+    on conflict (workspace_id, bucket_start)
+    do update set event_count = r.event_count + 1;
+    insert into telemetry.usage_hourly_event_rollup as r (bucket_start, shard, event_name, event_count)
+    values (pg_catalog.date_bin('1 hour', new.occurred_at, timestamptz '2000-01-01 00:00:00+00'),
+            telemetry.workspace_shard(new.workspace_id), new.event_name, 1)
+    on conflict (bucket_start, shard, event_name)
+    do update set event_count = r.event_count + 1;
+  end if;
+  return null;
+end
+$$;
+comment on function telemetry.maintain_usage_rollup() is
+  'Trigger: keeps the telemetry rollups equal to the ledger''s counts (insert, update, delete).';
+
+create or replace trigger maintain_usage_rollup
+  after insert or update on telemetry.product_usage_events
+  for each row execute function telemetry.maintain_usage_rollup();
+
+create or replace trigger maintain_usage_rollup_on_delete
+  after delete on telemetry.product_usage_events
+  for each row
+  when (pg_catalog.current_setting('tenantpulse.rollup_batched_delete', true) is distinct from 'on')
+  execute function telemetry.maintain_usage_rollup();
+
+-- source: sql/telemetry/prune_events.sql
+-- Retention (SPEC §3.6): removes every event older than now() - retention_days, returns how many,
+-- and records the run. Whole expired days are emptied with TRUNCATE of their daily partitions
+-- (ledger and rollups; the count comes from the exact rollup): that locks only those old
+-- partitions, never the parent tables, so recording into today's partition goes on unblocked.
+-- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
+-- one statement. The emptied partitions are dropped later, in a short transaction of their own
+-- (telemetry.drop_expired_partitions: a drop locks the parent). Concurrent prunes serialise on
+-- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
+-- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
+-- cleaned up, and the recorder's rollup upserts rewrite a few hot rows (a pacing prune that
+-- paused between steps made concurrent recording slower, not faster).
+create or replace function telemetry.prune_events() returns bigint
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_cutoff timestamptz;
+  v_cut_day timestamptz;
+  v_removed bigint := 0;
+  v_count bigint;
+  v_partition record;
+  v_found boolean;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('telemetry.prune_events'));
+  select pg_catalog.now() - pg_catalog.make_interval(days => s.retention_days) into v_cutoff from telemetry.settings as s;
+  v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '90 days');
+  v_cut_day := pg_catalog.date_bin('1 day', v_cutoff, timestamptz '2000-01-01 00:00:00+00');
+
+  -- The straddling day: delete its expired rows and decrement their rollup buckets at once.
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
+  with deleted as (
+    delete from telemetry.product_usage_events as e
+     where e.occurred_at >= v_cut_day and e.occurred_at < v_cutoff
+    returning e.workspace_id, e.tenant_id, e.event_name, e.occurred_at
+  ),
+  per_bucket as (
+    select d.workspace_id, d.tenant_id, d.event_name, count(*) as n from deleted as d
+     group by d.workspace_id, d.tenant_id, d.event_name
+  ),
+  decremented as (
+    update telemetry.usage_daily_rollup as r
+       set event_count = r.event_count - p.n
+      from per_bucket as p
+     where r.workspace_id = p.workspace_id and r.bucket_start = v_cut_day
+       and r.tenant_id = p.tenant_id and r.event_name = p.event_name
+  ),
+  per_workspace as (
+    select p.workspace_id, sum(p.n) as n from per_bucket as p group by p.workspace_id
+  ),
+  decremented_workspaces as (
+    update telemetry.usage_daily_workspace_rollup as r
+       set event_count = r.event_count - p.n
+      from per_workspace as p
+     where r.workspace_id = p.workspace_id and r.bucket_start = v_cut_day
+  ),
+  per_hour as (
+    select pg_catalog.date_bin('1 hour', d.occurred_at, timestamptz '2000-01-01 00:00:00+00') as bucket_start,
+           telemetry.workspace_shard(d.workspace_id) as shard, d.event_name, count(*) as n
+      from deleted as d group by 1, 2, 3
+  ),
+  decremented_hours as (
+    update telemetry.usage_hourly_event_rollup as r
+       set event_count = r.event_count - p.n
+      from per_hour as p
+     where r.bucket_start = p.bucket_start and r.shard = p.shard and r.event_name = p.event_name
+       -- (the day's bounds let the planner read that day's partition only, not every one)
+       and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '1 day'
+  )
+  select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
+
+  -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
+  -- rollup partitions together.
+  for v_partition in
+    select pg_catalog.right(x.partition_name, 8) as suffix, x.day
+      from telemetry.expired_partitions(v_cutoff) as x
+     where x.parent_name = 'product_usage_events'
+  loop
+    -- (through the parent: its policies are the ones that apply, and it prunes to the day)
+    select exists (select from telemetry.product_usage_events as e
+                    where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '1 day')
+      into v_found;
+    continue when not v_found;
+    select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
+     where r.bucket_start = v_partition.day;
+    execute pg_catalog.format('truncate telemetry.%I, telemetry.%I, telemetry.%I, telemetry.%I',
+      'product_usage_events_p' || v_partition.suffix, 'usage_daily_rollup_p' || v_partition.suffix,
+      'usage_daily_workspace_rollup_p' || v_partition.suffix, 'usage_hourly_event_rollup_p' || v_partition.suffix);
+    v_removed := v_removed + v_count;
+  end loop;
+
+  -- Keep a week of partitions ready ahead.
+  perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '7 days');
+
+  insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);
+  return v_removed;
+end
+$$;
+comment on function telemetry.prune_events() is
+  'Deletes every event older than now() - retention_days (truncating whole expired days), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
+grant execute on function telemetry.prune_events() to tp_worker;
+
+-- source: migrations/steps/end_as_owner.sql
+-- Back to the migrating login, which records the migration in graphile_migrate.migrations.
+reset role;
