@@ -44,7 +44,9 @@ export interface SeedEventsOptions {
  * ledger fills: a day's rows lie together on disk, which is what the prune's row-by-row delete of
  * the day straddling its cutoff meets in production. The per-row rollup trigger is switched
  * off for the load (session_replication_role = replica, superuser) and the rollup is filled
- * set-based from the same rows — the result is what the trigger would have produced.
+ * set-based from the same rows — the result is what the trigger would have produced. Each
+ * de-duplicated event gets its milestone's key, as the recorder would have written it: the
+ * recorder's cost depends on the size of that table, so a seed without keys would flatter it.
  */
 export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_000, log = () => {} }: SeedEventsOptions): Promise<number> {
   const c = await pool.connect();
@@ -78,7 +80,8 @@ export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_00
            join pg_temp.seed_tenants as t on t.n = 1 + (g * 104729) % $4::bigint`,
         [have + done, size, days, tenants, events]);
       await c.query(
-        `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
+        `with seeded as (
+         insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
          select e.workspace_id, e.event_name, e.tenant_id, $1,
                 case e.event_name when 'onboarding.checkpoint_completed' then 'onboarding_session'
                                   when 'support.diagnostics_opened' then 'tenant'
@@ -91,7 +94,12 @@ export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_00
                                   else '{}' end,
                 e.occurred_at
            from pg_temp.seed_events as e
-          order by e.occurred_at`,
+          order by e.occurred_at
+         returning workspace_id, id, event_name, subject_id, metadata, occurred_at)
+         insert into telemetry.event_dedup_keys (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
+         select s.workspace_id, s.event_name, s.subject_id, coalesce(s.metadata ->> c.dedup_metadata_key, ''), s.id, s.occurred_at
+           from seeded as s join telemetry.event_catalog as c on c.event_name = s.event_name
+          where c.deduplicated`,
         [actor]);
       await c.query(
         `insert into telemetry.usage_daily_rollup as r (workspace_id, bucket_start, tenant_id, event_name, event_count)
@@ -112,7 +120,7 @@ export async function seedEvents(pool: pg.Pool, { events, days, batch = 1_000_00
       log(`  seeded events ${have + done + size}/${events}`);
     }
     await c.query(`vacuum analyze telemetry.product_usage_events, telemetry.usage_daily_rollup, telemetry.usage_daily_workspace_rollup,
-                                  telemetry.usage_hourly_event_rollup, platform.workspaces, platform.tenants`);
+                                  telemetry.usage_hourly_event_rollup, telemetry.event_dedup_keys, platform.workspaces, platform.tenants`);
     return have + wanted;
   } catch (error) {
     await c.query('rollback').catch(() => {});

@@ -4,9 +4,9 @@
 --   TP006 subject         TP004 metadata                          TP005 occurred_at
 --   TP003 workspace/tenant/actor do not exist, are archived or do not belong together
 -- Retry safety: a de-duplicated event's milestone (workspace, event, subject [, checkpoint]) has a
--- key in telemetry.event_dedup_keys; a retry returns the first event's id while that event is
--- still in the ledger (after it is pruned, the retry records anew). Concurrent retries serialise
--- on the key's insert.
+-- key in telemetry.event_dedup_keys, unique as one telemetry.milestone value; a retry returns the
+-- first event's id while that event is still in the ledger (after it is pruned, the retry records
+-- anew). Concurrent retries serialise on the key's insert.
 create or replace function telemetry.record_event(
   event_name text,
   workspace_id uuid,
@@ -30,7 +30,7 @@ declare
   v_id uuid := pg_catalog.gen_random_uuid();
   v_existing_id uuid;
   v_existing_at timestamptz;
-  v_dedup_value text;
+  v_milestone telemetry.milestone;
 begin
   -- Every fact the checks need, in one query (this runs for every event); the checks below
   -- then report in their documented order.
@@ -135,16 +135,17 @@ begin
   end if;
 
   if v_event.deduplicated then
-    v_dedup_value := coalesce(record_event.metadata ->> v_event.dedup_metadata_key, '');
+    v_milestone := (record_event.workspace_id, v_event.event_name, record_event.subject_id,
+                    coalesce(record_event.metadata ->> v_event.dedup_metadata_key, ''));
     insert into telemetry.event_dedup_keys as k (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
-    values (record_event.workspace_id, v_event.event_name, record_event.subject_id, v_dedup_value, v_id, record_event.occurred_at)
+    values (v_milestone.workspace_id, v_milestone.event_name, v_milestone.subject_id, v_milestone.dedup_value, v_id, record_event.occurred_at)
     on conflict do nothing;
     if not found then
-      -- A retry (possibly concurrent: the insert above waited for the first to commit).
+      -- A retry (possibly concurrent: the insert above waited for the first to commit). The key
+      -- is found by the same milestone value its constraint's hash index holds.
       select k.event_id, k.occurred_at into v_existing_id, v_existing_at
         from telemetry.event_dedup_keys as k
-       where k.workspace_id = record_event.workspace_id and k.event_name = v_event.event_name
-         and k.subject_id = record_event.subject_id and k.dedup_value = v_dedup_value
+       where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone = v_milestone
          for update;
       perform from telemetry.product_usage_events as e
        where e.workspace_id = record_event.workspace_id and e.id = v_existing_id and e.occurred_at = v_existing_at;
@@ -154,8 +155,7 @@ begin
       -- The first event has been pruned: this retry records anew.
       update telemetry.event_dedup_keys as k
          set event_id = v_id, occurred_at = record_event.occurred_at
-       where k.workspace_id = record_event.workspace_id and k.event_name = v_event.event_name
-         and k.subject_id = record_event.subject_id and k.dedup_value = v_dedup_value;
+       where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone = v_milestone;
     end if;
   end if;
 

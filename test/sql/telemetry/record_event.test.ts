@@ -256,6 +256,34 @@ describe('telemetry.record_event writes', () => {
     expect(await ledgerRows(db.pool, w.workspaceId)).toHaveLength(1);
   });
 
+  it('keeps one key per milestone whoever writes it, and finds a key through its constraint\'s hash index', async () => {
+    const w = await createWorld(db.pool);
+    const subject = '66666666-6666-4666-8666-666666666666';
+    const first = await record(`select telemetry.record_event('onboarding.checkpoint_completed', $1, $2, $3, 'onboarding_session', $4, '{"checkpoint":"consent_granted"}') as id`,
+      [w.workspaceId, w.tenantId, w.userId, subject], { role: 'tp_admin_plane', workspaceId: w.workspaceId });
+    const insertKey = `insert into telemetry.event_dedup_keys (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
+                       values ($1, 'onboarding.checkpoint_completed', $2, $3, gen_random_uuid(), now())`;
+    await as(db.pool, { role: 'tp_owner' }, async (client) => {
+      await client.query('savepoint duplicate');
+      expect(await rejection(client.query(insertKey, [w.workspaceId, subject, 'consent_granted']))).toMatchObject({ code: '23P01' });
+      await client.query('rollback to savepoint duplicate');
+      await client.query(insertKey, [w.workspaceId, subject, 'tenant_bound']); // another checkpoint: another milestone
+      // The recorder's lookup of an existing key (its retry path) compares the constraint's own
+      // milestone value, so the hash index answers it rather than a scan of millions of keys.
+      await client.query('set local enable_seqscan = off');
+      const { rows: plan } = await client.query<{ 'QUERY PLAN': string }>(
+        `explain select k.event_id from telemetry.event_dedup_keys as k
+          where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone
+              = ($1::uuid, 'onboarding.checkpoint_completed', $2::uuid, 'consent_granted')::telemetry.milestone`, [w.workspaceId, subject]);
+      expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('event_dedup_keys_milestone_excl');
+      const { rows: [key] } = await client.query<{ event_id: string }>(
+        `select k.event_id from telemetry.event_dedup_keys as k
+          where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone
+              = ($1::uuid, 'onboarding.checkpoint_completed', $2::uuid, 'consent_granted')::telemetry.milestone`, [w.workspaceId, subject]);
+      expect(key!.event_id).toBe(first);
+    });
+  });
+
   it('creates the partition of a day that has none yet', async () => {
     const w = await createWorld(db.pool);
     await db.pool.query(`drop table if exists telemetry.product_usage_events_p${ymd(-20)}, telemetry.usage_daily_rollup_p${ymd(-20)}`);
