@@ -41,6 +41,10 @@ export interface TelemetryBenchResult {
     partitionsDropped: number;
     dropMs: number;
     recordingKeptDuringDrop: number;
+    /** The job's last step: prune_dedup_keys, in its own transaction. */
+    keysCollected: number;
+    keysMs: number;
+    recordingKeptDuringKeys: number;
   };
 }
 
@@ -247,6 +251,11 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   const dropped = await whileRecording(async () => {
     partitionsDropped = (await worker.query<{ n: number }>('select telemetry.drop_expired_partitions() as n')).rows[0]!.n;
   });
+  // The job's next step: the de-duplication keys of the pruned events (~0.8 of them), one delete.
+  let keysCollected = 0;
+  const collected = await whileRecording(async () => {
+    keysCollected = Number((await worker.query<{ n: string }>('select telemetry.prune_dedup_keys() as n')).rows[0]!.n);
+  });
   await worker.end();
   const after = await throughput(recorderSql, 1, 2000);
   const baselineAfter = after.perSecond;
@@ -254,7 +263,10 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   await ctx.pool.query('update telemetry.settings set retention_days = 90');
   // exact: what the prune says it removed is what left the ledger (beside what was recorded meanwhile),
   // nothing older than its cutoff is left, and it is at least the rows the plain delete removed
-  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + dropped.recorded + after.done - removed, 'prune_events reported a different number than it removed');
+  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + dropped.recorded + collected.recorded + after.done - removed, 'prune_events reported a different number than it removed');
+  const keysLeft = (await ctx.pool.query<{ n: number }>(
+    `select count(*)::int as n from telemetry.event_dedup_keys where occurred_at < (select max(cutoff) from telemetry.prune_runs)`)).rows[0]!.n;
+  strictEqual(keysLeft, 0, 'de-duplication keys of pruned events survived prune_dedup_keys');
   const left = (await ctx.pool.query<{ n: number }>(
     `select count(*)::int as n from telemetry.product_usage_events where occurred_at < (select max(cutoff) from telemetry.prune_runs)`)).rows[0]!.n;
   strictEqual(left, 0, 'rows older than the cutoff survived the prune');
@@ -272,11 +284,15 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
     partitionsDropped,
     dropMs: round(dropped.ms),
     recordingKeptDuringDrop: round(dropped.recordingPerSecond / pruneBaseline, 2),
+    keysCollected,
+    keysMs: round(collected.ms),
+    recordingKeptDuringKeys: round(collected.recordingPerSecond / pruneBaseline, 2),
   };
   ctx.log(`  prune of ${expiredRows} expired rows: ${prune.pruneMs} ms vs plain delete ${prune.plainDeleteMs} ms (${prune.speedup}×; ` +
     `${prune.plainDeleteNoRollupMs} ms = ${prune.speedupVsNoRollup}× without rollup upkeep) [target ≥ 50×]; recording kept ` +
     `${prune.recordingKeptDuringPrune}× of ${round(pruneBaseline)}/s (${round(baselineBefore)} before, ${round(baselineAfter)} after) during the prune (${prune.recordingKeptDuringPlainDelete}× during the plain delete) [target ≥ 0.9×]; ` +
-    `then dropping the ${partitionsDropped} emptied partitions: ${prune.dropMs} ms, recording kept ${prune.recordingKeptDuringDrop}×`);
+    `then dropping the ${partitionsDropped} emptied partitions: ${prune.dropMs} ms, recording kept ${prune.recordingKeptDuringDrop}×; ` +
+    `then collecting ${keysCollected} de-duplication keys of pruned events: ${prune.keysMs} ms, recording kept ${prune.recordingKeptDuringKeys}×`);
   await owner.end();
 
   return { scale, events: seeded, seedSeconds, insertPerSecond, recorderRatio, summaryMedianMs, naiveMedianMs, summarySpeedup, prune };

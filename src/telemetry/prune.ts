@@ -1,7 +1,8 @@
-// One retention run (SPEC §3.6), shared by the daily job and `npm run prune`, as tp_worker:
-// first, in one transaction, the expired events (prune_events) and the de-duplication keys of
-// events that are gone; then, in a short transaction of its own, the emptied partitions are
-// dropped (a drop locks the ledger exclusively for a moment; it gives up rather than wait long).
+// One retention run (SPEC §3.6), shared by the daily job and `npm run prune`, as tp_worker, in
+// three short transactions, so none holds back the cleanup of what recording rewrites meanwhile:
+// the expired events (prune_events); the de-duplication keys of events that are gone (a key left
+// behind by a failure de-duplicates nothing and is collected next time); the emptied partitions
+// (a drop locks the ledger exclusively for a moment; it gives up rather than wait long).
 // Idempotent: a second run removes nothing.
 import type pg from 'pg';
 
@@ -26,14 +27,15 @@ async function asWorker<T>(client: pg.ClientBase, work: () => Promise<T>): Promi
 }
 
 export async function pruneTelemetry(client: pg.ClientBase): Promise<PruneResult> {
-  const { removed, keys, cutoff } = await asWorker(client, async () => {
+  const { removed, cutoff } = await asWorker(client, async () => {
     const { rows: [pruned] } = await client.query<{ removed: string }>('select telemetry.prune_events() as removed');
-    const { rows: [collected] } = await client.query<{ keys: string }>('select telemetry.prune_dedup_keys() as keys');
     await client.query('reset role'); // prune_runs is the DBA's to read, not the worker's
     const { rows: [run] } = await client.query<{ cutoff: Date }>(
       'select cutoff from telemetry.prune_runs order by ran_at desc, id desc limit 1');
-    return { removed: Number(pruned!.removed), keys: Number(collected!.keys), cutoff: run!.cutoff };
+    return { removed: Number(pruned!.removed), cutoff: run!.cutoff };
   });
+  const keys = await asWorker(client, async () =>
+    Number((await client.query<{ keys: string }>('select telemetry.prune_dedup_keys() as keys')).rows[0]!.keys));
   const partitionsDropped = await asWorker(client, async () =>
     (await client.query<{ dropped: number }>('select telemetry.drop_expired_partitions() as dropped')).rows[0]!.dropped);
   return { removed, keys, partitionsDropped, cutoff };

@@ -39,13 +39,20 @@ describe('telemetry__prune', () => {
     expect(item!.match(digest('2026-11-24T03:01:00Z'))).toBe(false);
   });
 
-  it('prunes expired events when the job runs, and running it again is harmless', async () => {
+  it('prunes expired events and their de-duplication keys when the job runs, and running it again is harmless', async () => {
     await seedExpired(25);
+    await db.pool.query(
+      `insert into telemetry.event_dedup_keys (workspace_id, event_name, subject_id, event_id, occurred_at)
+       values ($1, 'operations.run_started', gen_random_uuid(), gen_random_uuid(), now() - interval '95 days')`, [world.workspaceId]);
+    const expiredKeys = async () =>
+      (await db.pool.query(`select count(*)::int as n from telemetry.event_dedup_keys where occurred_at < now() - interval '90 days'`)).rows[0].n as number;
+    expect(await expiredKeys()).toBeGreaterThan(0);
     const utils = await makeWorkerUtils({ pgPool: db.pool, logger });
     try {
       await utils.addJob('telemetry__prune', {});
       await runOnce({ pgPool: db.pool, taskList, logger, preset });
       expect(await expiredLeft()).toBe(0);
+      expect(await expiredKeys()).toBe(0);
       await utils.addJob('telemetry__prune', {});
       await runOnce({ pgPool: db.pool, taskList, logger, preset });
     } finally {
