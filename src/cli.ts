@@ -40,10 +40,11 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
     },
   },
   prune: {
-    summary: 'remove telemetry events older than the retention window now (as the daily job does) and print how many',
+    summary: 'remove telemetry events older than the retention window now (as the daily job does; migrates first) and print how many',
     async run() {
       const config = loadConfig();
       await withDatabase(config, async ({ connectionString }) => {
+        await migrateDatabase(connectionString, (line) => console.log(line));
         const pool = createPool(connectionString, 1, (line) => console.log(line));
         try {
           if (config.TENANTPULSE_RETENTION_DAYS !== undefined) await applyRetentionOverride(pool, config.TENANTPULSE_RETENTION_DAYS);

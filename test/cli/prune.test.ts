@@ -1,0 +1,50 @@
+// `npm run prune`: the daily job's retention run on demand, on any database it is pointed at.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { urlWithDatabase } from '../../src/db/connection.ts';
+import { repoRoot } from '../../src/db/migrations.ts';
+import { useTestDatabase } from '../helpers/database.ts';
+import { createWorld } from '../sql/telemetry/fixtures.ts';
+
+const run = promisify(execFile);
+const db = useTestDatabase();
+
+const prune = (url: string, env: Record<string, string> = {}) =>
+  run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'prune'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url, ...env } });
+
+describe('npm run prune', () => {
+  const empty = `tp_test_${inject('postgres').runId}_prune_cli`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: inject('postgres').adminUrl });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  afterAll(() => admin(`drop database if exists ${empty} with (force)`));
+
+  it('brings a database that has no schema yet to the current one first, then prunes nothing', async () => {
+    await admin(`drop database if exists ${empty}`);
+    await admin(`create database ${empty}`);
+    const { stdout } = await prune(urlWithDatabase(inject('postgres').adminUrl, empty));
+    expect(stdout).toMatch(/pruned 0 telemetry events older than \S+ \(0 de-duplication keys; \d+ emptied partitions dropped\)/);
+  });
+
+  it('removes the expired events and their keys, following TENANTPULSE_RETENTION_DAYS, and says how many', async () => {
+    const world = await createWorld(db.pool);
+    await db.pool.query(`select telemetry.ensure_partitions(now() - interval '41 days', now())`);
+    const { rows: [event] } = await db.pool.query<{ id: string }>(
+      `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
+       values ($1, 'operations.run_started', $2, $3, 'operation_run', gen_random_uuid(), '{}', now() - interval '40 days') returning id`,
+      [world.workspaceId, world.tenantId, world.userId]);
+    await db.pool.query(
+      `insert into telemetry.event_dedup_keys (workspace_id, event_name, subject_id, event_id, occurred_at)
+       values ($1, 'operations.run_started', gen_random_uuid(), $2, now() - interval '40 days')`, [world.workspaceId, event!.id]);
+    const { stdout } = await prune(db.url, { TENANTPULSE_RETENTION_DAYS: '30' });
+    expect(stdout).toMatch(/pruned 1 telemetry events older than \S+ \(1 de-duplication keys;/);
+    const left = await db.pool.query('select 1 from telemetry.product_usage_events where id = $1', [event!.id]);
+    expect(left.rowCount).toBe(0);
+    expect((await db.pool.query('select retention_days from telemetry.settings')).rows[0].retention_days).toBe(30);
+  });
+});
