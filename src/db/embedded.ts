@@ -52,6 +52,16 @@ export function embeddedUrl(dataDir: string, port: number, database: string): st
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
+/**
+ * A quarter of the machine's memory for the buffer pool (PostgreSQL's own starting point), at
+ * most 1 GB and never under its 128 MB default. At full scale the recorder's de-duplication keys
+ * are a ~270 MB hash index read at random: under 128 MB each new milestone read its page from the
+ * operating system (see README, Performance). The memory is only used as pages are read.
+ */
+export function sharedBuffersMb(totalBytes = os.totalmem()): number {
+  return Math.max(128, Math.min(1024, Math.floor(totalBytes / 4 / 2 ** 20)));
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const root = path.resolve(options.dataDir);
   const clusterDir = path.join(root, 'pg');
@@ -76,7 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `shared_buffers=${sharedBuffersMb()}MB`],
     onLog: (message) => options.log?.(String(message).trimEnd()),
     onError: (message) => errors.push(String(message instanceof Error ? message.message : message).trimEnd()),
   });
