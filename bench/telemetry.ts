@@ -243,19 +243,21 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   const baselineBefore = (await throughput(recorderSql, 1, 2000)).perSecond;
   const sizeBefore = await ledgerSize();
   const worker = rolePool(ctx.url, 'tp_worker', 1);
-  let removed = 0;
-  const pruned = await whileRecording(async () => {
-    removed = Number((await worker.query<{ n: string }>('select telemetry.prune_events() as n')).rows[0]!.n);
-  });
-  let partitionsDropped = 0;
-  const dropped = await whileRecording(async () => {
-    partitionsDropped = (await worker.query<{ n: number }>('select telemetry.drop_expired_partitions() as n')).rows[0]!.n;
-  });
-  // The job's next step: the de-duplication keys of the pruned events (~0.8 of them), one delete.
-  let keysCollected = 0;
-  const collected = await whileRecording(async () => {
-    keysCollected = Number((await worker.query<{ n: string }>('select telemetry.prune_dedup_keys() as n')).rows[0]!.n);
-  });
+  // Each step of the retention job, timed beside recording; `n` is the count the function returns.
+  const jobStep = async (sql: string) => {
+    let n = 0;
+    const timing = await whileRecording(async () => {
+      n = Number((await worker.query<{ n: string | number }>(sql)).rows[0]!.n);
+    });
+    return { n, ...timing };
+  };
+  const pruned = await jobStep('select telemetry.prune_events() as n');
+  const removed = pruned.n;
+  const dropped = await jobStep('select telemetry.drop_expired_partitions() as n');
+  const partitionsDropped = dropped.n;
+  // The job's last step: the de-duplication keys of the pruned events (~0.8 of them), one delete.
+  const collected = await jobStep('select telemetry.prune_dedup_keys() as n');
+  const keysCollected = collected.n;
   await worker.end();
   const after = await throughput(recorderSql, 1, 2000);
   const baselineAfter = after.perSecond;

@@ -2,11 +2,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { urlWithDatabase } from '../../src/db/connection.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/db/migrations.ts';
-import { useTestDatabase } from '../helpers/database.ts';
+import { createTestDatabase, useTestDatabase } from '../helpers/database.ts';
 import { createWorld } from '../sql/telemetry/fixtures.ts';
 
 const run = promisify(execFile);
@@ -16,18 +14,12 @@ const prune = (url: string, env: Record<string, string> = {}) =>
   run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'prune'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url, ...env } });
 
 describe('npm run prune', () => {
-  const empty = `tp_test_${inject('postgres').runId}_prune_cli`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: inject('postgres').adminUrl });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  afterAll(() => admin(`drop database if exists ${empty} with (force)`));
+  let empty: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  afterAll(() => empty?.drop());
 
   it('brings a database that has no schema yet to the current one first, then prunes nothing', async () => {
-    await admin(`drop database if exists ${empty}`);
-    await admin(`create database ${empty}`);
-    const { stdout } = await prune(urlWithDatabase(inject('postgres').adminUrl, empty));
+    empty = await createTestDatabase({ empty: true });
+    const { stdout } = await prune(empty.url);
     expect(stdout).toMatch(/pruned 0 telemetry events older than \S+ \(0 de-duplication keys; \d+ emptied partitions dropped\)/);
   });
 

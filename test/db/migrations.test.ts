@@ -5,8 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { urlWithDatabase } from '../../src/db/connection.ts';
 import { currentPlan, repoRoot, sourceMarker } from '../../src/db/migrations.ts';
+import { createTestDatabase } from '../helpers/database.ts';
 
 const run = promisify(execFile);
 
@@ -46,35 +46,17 @@ describe('sql/ definitions', () => {
   });
 });
 
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: inject('postgres').adminUrl });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 describe('npm run migrate', () => {
-  const databases: string[] = [];
-  afterAll(async () => {
-    for (const name of databases) await withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`));
-  });
-
-  /** An empty database of the test cluster (the roles exist already: creation is idempotent). */
-  async function emptyDatabase(suffix: string): Promise<string> {
-    const name = `tp_test_${inject('postgres').runId}_${suffix}`;
-    await withAdmin(async (admin) => {
-      await admin.query(`drop database if exists ${name}`);
-      await admin.query(`create database ${name}`);
-    });
-    databases.push(name);
-    return urlWithDatabase(inject('postgres').adminUrl, name);
-  }
+  const databases: Array<{ drop(): Promise<void> }> = [];
+  afterAll(async () => { for (const database of databases) await database.drop(); });
+  const emptyDatabase = async () => {
+    const database = await createTestDatabase({ empty: true });
+    databases.push(database);
+    return database.url;
+  };
 
   it('brings an empty database of a cluster whose roles exist to the schema; a second run is a no-op', async () => {
-    const url = await emptyDatabase('migrate');
+    const url = await emptyDatabase();
     const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: url },
@@ -106,7 +88,7 @@ describe('npm run migrate', () => {
     // graphile-migrate keeps a pool for 200 ms after each command and exits the process with 1
     // when one of its connections is lost: a server stopping its embedded cluster at once (HTTP
     // port taken) died halfway through its shutdown and left the postmaster running.
-    const url = await emptyDatabase('migrate_stop');
+    const url = await emptyDatabase();
     const database = new URL(url).pathname.slice(1);
     const script = `
       const { migrateDatabase } = await import(${JSON.stringify(path.join(repoRoot, 'src/db/migrations.ts'))});

@@ -26,11 +26,14 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** A fresh database cloned from the migrated template (a sub-second file copy). */
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database cloned from the migrated template (a sub-second file copy), or, `empty`, one
+ * without the schema (the cluster's roles exist already) for commands that migrate themselves.
+ */
+export async function createTestDatabase({ empty = false } = {}): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const { adminUrl, template, runId } = inject('postgres');
   const name = `tp_test_${runId}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`create database ${name} template ${template}`);
+  await adminQuery(empty ? `create database ${name}` : `create database ${name} template ${template}`);
   return {
     name,
     url: urlWithDatabase(adminUrl, name),
