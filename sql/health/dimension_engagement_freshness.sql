@@ -2,7 +2,9 @@
 -- from telemetry (events of active tenants): >= 1 event in the window: ok; none in the window but
 -- some within retention (p_as_of - retention_days, p_as_of]: warn; none within retention:
 -- critical when the workspace is older than the window (created at or before its start), else
--- unknown. Decided by the latest event at or before p_as_of (health.last_event_at), which is
+-- unknown. Decided by the latest event at or before p_as_of (health.last_event_at), searched
+-- back over the longer of the window and retention (an event in the window counts even when a
+-- shortened retention has not been pruned to yet, as the usage summary counts it), which is
 -- also the evidence. Never attributable to one tenant.
 create or replace function health.dimension_engagement_freshness(
   p_as_of timestamptz, p_length interval, p_workspace_id uuid default null
@@ -23,7 +25,7 @@ as $$
       cross join retention as r
       left join health.last_event_at(
         array(select w2.id from workspaces as w2),
-        p_as_of - pg_catalog.make_interval(days => (select r2.days from retention as r2)),
+        p_as_of - greatest(p_length, pg_catalog.make_interval(days => (select r2.days from retention as r2))),
         p_as_of) as l on l.workspace_id = w.id
   )
   select j.workspace_id,

@@ -3,7 +3,8 @@
 -- (ledger and rollups; the count comes from the exact rollup): that locks only those old
 -- partitions, never the parent tables, so recording into today's partition goes on unblocked.
 -- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
--- one statement. The emptied partitions are dropped later, in a short transaction of their own
+-- one statement (as are the rows the owner wrote directly for days without partitions: they
+-- live in the default partitions, see ensure_partitions). The emptied partitions are dropped later, in a short transaction of their own
 -- (telemetry.drop_expired_partitions: a drop locks the parent). Concurrent prunes serialise on
 -- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
 -- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
@@ -89,6 +90,18 @@ begin
       'usage_daily_workspace_rollup_p' || v_partition.suffix, 'usage_hourly_event_rollup_p' || v_partition.suffix);
     v_removed := v_removed + v_count;
   end loop;
+
+  -- Rows the owner wrote directly for days that had no partitions are in the default partitions:
+  -- those of earlier days go now, and every rollup row of those days with them (all their events
+  -- are gone). Through the parents (their policies apply); the days emptied above cost nothing.
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
+  delete from telemetry.product_usage_events as e where e.occurred_at < v_cut_day;
+  get diagnostics v_count = row_count;
+  v_removed := v_removed + v_count;
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
+  delete from telemetry.usage_daily_rollup as r where r.bucket_start < v_cut_day;
+  delete from telemetry.usage_daily_workspace_rollup as r where r.bucket_start < v_cut_day;
+  delete from telemetry.usage_hourly_event_rollup as r where r.bucket_start < v_cut_day;
 
   -- Keep a week of partitions ready ahead.
   perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '7 days');

@@ -25,6 +25,7 @@ declare
   v_event telemetry.event_catalog;
   v_caller text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
   v_context text := nullif(pg_catalog.current_setting('tenantpulse.workspace_id', true), '');
+  v_context_matches boolean;
   v_facts record;
   v_other_workspace uuid;
   v_id uuid := pg_catalog.gen_random_uuid();
@@ -75,7 +76,9 @@ begin
         detail = pg_catalog.format('tenantpulse.workspace_id is not set; workspace_id is %s', record_event.workspace_id);
     end if;
   end if;
-  if v_context is not null and v_context is distinct from record_event.workspace_id::text then
+  -- (compared as uuids, as the policies compare it: any spelling of the same workspace matches)
+  v_context_matches := case when pg_catalog.pg_input_is_valid(v_context, 'uuid') then v_context::uuid = record_event.workspace_id end;
+  if v_context is not null and v_context_matches is not true then
     raise exception using errcode = 'TP007', message = 'workspace_id does not match the workspace context',
       detail = pg_catalog.format('workspace_id %s differs from tenantpulse.workspace_id %s', record_event.workspace_id, v_context);
   end if;

@@ -67,3 +67,23 @@ create or replace trigger maintain_usage_rollup_on_delete
   for each row
   when (pg_catalog.current_setting('tenantpulse.rollup_batched_delete', true) is distinct from 'on')
   execute function telemetry.maintain_usage_rollup();
+
+-- TRUNCATE of the ledger (the owner's, of the whole table) empties its companions with it: the
+-- rollups and the de-duplication keys. (The prune truncates single partitions, which does not
+-- fire this; it empties the rollup partitions itself.)
+create or replace function telemetry.empty_ledger_companions() returns trigger
+  language plpgsql
+  set search_path = pg_catalog, pg_temp
+as $$
+begin
+  truncate telemetry.usage_daily_rollup, telemetry.usage_daily_workspace_rollup, telemetry.usage_hourly_event_rollup,
+           telemetry.event_dedup_keys;
+  return null;
+end
+$$;
+comment on function telemetry.empty_ledger_companions() is
+  'Trigger: a TRUNCATE of the ledger empties the rollups and the de-duplication keys too.';
+
+create or replace trigger empty_ledger_companions
+  after truncate on telemetry.product_usage_events
+  for each statement execute function telemetry.empty_ledger_companions();

@@ -70,12 +70,14 @@ describe('attention list', () => {
       expect(kpis).toMatchObject({ total_workspaces: 9, ok_count: 1, warn_count: 2, critical_count: 5, unknown_count: 1 });
     }));
 
-  it('defaults max_rows to 10', () =>
+  it('defaults max_rows to 10, also when it is passed as null', () =>
     scenario(db, async (s) => {
       for (let i = 0; i < 12; i++) await fx.workspace(s.c, { name: `W${String(i).padStart(2, '0')}` });
       await s.asOperator();
-      const rows = await attention(s);
-      expect(rows.map((r) => r.workspace_name)).toEqual(Array.from({ length: 10 }, (_, i) => `W${String(i).padStart(2, '0')}`));
+      const firstTen = Array.from({ length: 10 }, (_, i) => `W${String(i).padStart(2, '0')}`);
+      expect((await attention(s)).map((r) => r.workspace_name)).toEqual(firstTen);
+      const { rows } = await s.c.query(`select * from system_api.attention_workspaces('last_24_hours', null)`);
+      expect(rows.map((r) => r.workspace_name)).toEqual(firstTen);
     }));
 
   it('names the drivers (dimensions at the overall level, in dimension order) and the top reason', () =>

@@ -247,5 +247,14 @@ describe('engagement freshness (window, telemetry)', () => {
       },
       level: 'critical', code: 'engagement.dormant',
     },
+    {
+      name: 'retention shortened to 7 days, not pruned yet: an event 10 days ago is still in the window last_30_days',
+      window: 'last_30_days',
+      build: async (s, w, t) => {
+        await ev(s, w, t, '10 days');
+        await s.c.query(`update telemetry.settings set retention_days = 7`);
+      },
+      level: 'ok', code: 'engagement.active',
+    },
   ]);
 });

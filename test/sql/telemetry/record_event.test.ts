@@ -146,6 +146,16 @@ describe('telemetry.record_event rejections', () => {
     expect(elsewhere.detail).toBe(`workspace_id ${world.workspaceId} differs from tenantpulse.workspace_id ${other.workspaceId}`);
   });
 
+  it('TP007: the context names a workspace as a uuid does, in any spelling; text that is no uuid names none', async () => {
+    const spellings = [world.workspaceId.toUpperCase(), `{${world.workspaceId}}`, world.workspaceId.replaceAll('-', '')];
+    for (const spelling of spellings) {
+      await record(recordSql(), undefined, { role: 'tp_admin_plane', workspaceId: spelling });
+    }
+    const garbage = await refused(recordSql(), undefined, { role: 'tp_admin_plane', workspaceId: 'acme' });
+    expect(garbage.code).toBe('TP007');
+    expect(garbage.detail).toBe(`workspace_id ${world.workspaceId} differs from tenantpulse.workspace_id acme`);
+  });
+
   it('TP007: another caller may omit the context, but a context it sets must match', async () => {
     const mismatch = await refused(recordSql(), undefined, { role: 'tp_owner', workspaceId: other.workspaceId });
     expect(mismatch.code).toBe('TP007');

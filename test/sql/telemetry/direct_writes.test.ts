@@ -1,0 +1,122 @@
+// What the owner may do to the ledger directly, and how the counts follow (SPEC §3.1: "a row
+// written by the owner directly is counted like any other"): rows of any day, a TRUNCATE, and
+// the deletion of a workspace or tenant.
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { as, useTestDatabase } from '../../helpers/database.ts';
+import { createWorld, type World } from './fixtures.ts';
+
+const db = useTestDatabase();
+
+/** A diagnostics event the owner writes directly, `ago` before now(); returns its id. */
+async function writeDirectly(c: pg.PoolClient, w: World, ago: string): Promise<string> {
+  const { rows } = await c.query<{ id: string }>(
+    `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, occurred_at)
+     values ($1, 'support.diagnostics_opened', $2, $3, 'tenant', $2, now() - $4::interval) returning id`,
+    [w.workspaceId, w.tenantId, w.userId, ago]);
+  return rows[0]!.id;
+}
+
+/** The partition holding a ledger row (read through the parent). */
+async function partitionOf(c: pg.PoolClient, id: string): Promise<string> {
+  return (await c.query<{ p: string }>(`select tableoid::regclass::text as p from telemetry.product_usage_events where id = $1`, [id])).rows[0]!.p;
+}
+
+/** The four daily partitions of the day `ago` before now() do not exist. */
+async function withoutPartitionsOf(c: pg.PoolClient, ago: string): Promise<string> {
+  const { rows: [{ day }] } = await c.query(`select to_char((now() - $1::interval) at time zone 'UTC', 'YYYYMMDD') as day`, [ago]);
+  for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
+    await c.query(`drop table if exists telemetry.${table}_p${day}`);
+  }
+  return day;
+}
+
+async function rollupMatchesLedger(c: pg.PoolClient) {
+  const counted = await c.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
+  const naive = await c.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
+  expect(counted.rows).toEqual(naive.rows);
+}
+
+async function summary(c: pg.PoolClient, window: string) {
+  await c.query(`select set_config('role', 'tp_system_operator', true)`);
+  const { rows: [row] } = await c.query(`select active_workspaces, total_events::int from system_api.usage_summary($1)`, [window]);
+  const { rows: families } = await c.query(`select event_name, event_count::int from system_api.usage_families($1) where event_count > 0`, [window]);
+  await c.query(`select set_config('role', 'tp_owner', true)`);
+  return { ...row, families };
+}
+
+describe('rows the owner writes directly', () => {
+  it('may fall on a day without partitions: counted like any other, and moved into the day\'s partition once it has one', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      const day = await withoutPartitionsOf(c, '3 days');
+      const id = await writeDirectly(c, w, '3 days');
+      expect(await partitionOf(c, id)).toBe('telemetry.product_usage_events_default');
+      expect(await summary(c, 'last_7_days')).toEqual({
+        active_workspaces: 1, total_events: 1, families: [{ event_name: 'support.diagnostics_opened', event_count: 1 }],
+      });
+      await rollupMatchesLedger(c);
+
+      // The recorder records on that day: the day gets its partitions, and the earlier row moves in.
+      await c.query(
+        `select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2, '{}', now() - interval '3 days' + interval '1 minute')`,
+        [w.workspaceId, w.tenantId, w.userId]);
+      expect(await partitionOf(c, id)).toBe(`telemetry.product_usage_events_p${day}`);
+      expect((await summary(c, 'last_7_days')).total_events).toBe(2);
+      await rollupMatchesLedger(c);
+      const { rows: [{ left }] } = await c.query(
+        `select (select count(*) from telemetry.product_usage_events where tableoid = 'telemetry.product_usage_events_default'::regclass)
+              + (select count(*) from telemetry.usage_daily_rollup where tableoid = 'telemetry.usage_daily_rollup_default'::regclass) as left`);
+      expect(Number(left)).toBe(0);
+    }));
+
+  it('older than retention, on a day without partitions, are removed by the prune, rollups and all', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      await withoutPartitionsOf(c, '100 days');
+      await writeDirectly(c, w, '100 days');
+      const kept = await writeDirectly(c, w, '1 hour');
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      expect((await c.query('select telemetry.prune_events() as n')).rows[0].n).toBe('1');
+      await c.query(`select set_config('role', 'tp_owner', true)`);
+      const { rows } = await c.query(`select id from telemetry.product_usage_events where workspace_id = $1`, [w.workspaceId]);
+      expect(rows.map((r) => r.id)).toEqual([kept]);
+      expect((await c.query(`select count(*)::int as n from telemetry.usage_daily_rollup where bucket_start < now() - interval '90 days'`)).rows[0].n).toBe(0);
+      expect((await c.query(`select count(*)::int as n from telemetry.usage_hourly_event_rollup where bucket_start < now() - interval '90 days'`)).rows[0].n).toBe(0);
+      await rollupMatchesLedger(c);
+    }));
+
+  it('TRUNCATE of the ledger empties the rollups and the de-duplication keys with it', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      await writeDirectly(c, w, '1 hour');
+      await c.query(
+        `select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', gen_random_uuid())`,
+        [w.workspaceId, w.tenantId, w.userId]);
+      expect((await summary(c, 'last_24_hours')).total_events).toBe(2);
+      await c.query('truncate telemetry.product_usage_events');
+      expect(await summary(c, 'last_24_hours')).toEqual({ active_workspaces: 0, total_events: 0, families: [] });
+      const { rows: [counts] } = await c.query(
+        `select (select count(*)::int from telemetry.usage_daily_rollup) as daily, (select count(*)::int from telemetry.usage_daily_workspace_rollup) as workspaces,
+                (select count(*)::int from telemetry.usage_hourly_event_rollup) as hourly, (select count(*)::int from telemetry.event_dedup_keys) as keys`);
+      expect(counts).toEqual({ daily: 0, workspaces: 0, hourly: 0, keys: 0 });
+    }));
+});
+
+describe('a deleted workspace or tenant', () => {
+  it('takes its events with it: the summary counts them nowhere', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const kept = await createWorld(c);
+      const gone = await createWorld(c, { tenants: 2 });
+      for (const w of [kept, gone, { ...gone, tenantId: gone.tenantIds[1]! }]) await writeDirectly(c, w, '1 hour');
+      expect(await summary(c, 'last_24_hours')).toMatchObject({ active_workspaces: 2, total_events: 3 });
+
+      await c.query('delete from platform.tenants where id = $1', [gone.tenantIds[1]]);
+      expect(await summary(c, 'last_24_hours')).toMatchObject({ active_workspaces: 2, total_events: 2 });
+      await c.query('delete from platform.workspaces where id = $1', [gone.workspaceId]);
+      expect(await summary(c, 'last_24_hours')).toMatchObject({ active_workspaces: 1, total_events: 1 });
+      const { rows } = await c.query(`select workspace_id from telemetry.product_usage_events`);
+      expect(rows).toEqual([{ workspace_id: kept.workspaceId }]);
+      await rollupMatchesLedger(c);
+    }));
+});
