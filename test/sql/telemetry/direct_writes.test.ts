@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, type World } from './fixtures.ts';
+import { createWorld, rollupMatchesLedger, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -29,12 +29,6 @@ async function withoutPartitionsOf(c: pg.PoolClient, ago: string): Promise<strin
     await c.query(`drop table if exists telemetry.${table}_p${day}`);
   }
   return day;
-}
-
-async function rollupMatchesLedger(c: pg.PoolClient) {
-  const counted = await c.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
-  const naive = await c.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
-  expect(counted.rows).toEqual(naive.rows);
 }
 
 async function summary(c: pg.PoolClient, window: string) {

@@ -1,6 +1,7 @@
 // Source truth for the telemetry tests, written as the server's superuser (like a provisioning
 // service would), plus small readers of what the ledger holds (superuser: RLS does not apply).
 import type pg from 'pg';
+import { expect } from 'vitest';
 
 export interface World {
   workspaceId: string;
@@ -64,3 +65,10 @@ export function recordSql(overrides: Record<string, string> = {}): string {
     .join(', ')}) as id`;
 }
 
+
+/** The rollups count exactly what the ledger holds (telemetry.event_counts over all time vs a naive count). */
+export async function rollupMatchesLedger(db: Queryable) {
+  const counted = await db.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
+  const naive = await db.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
+  expect(counted.rows).toEqual(naive.rows);
+}

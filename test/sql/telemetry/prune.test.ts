@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, type World } from './fixtures.ts';
+import { createWorld, ledgerCount, rollupMatchesLedger, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -23,12 +23,6 @@ async function rowsOnDay(c: pg.PoolClient | pg.Pool, day: string): Promise<numbe
       where occurred_at >= to_date($1, 'YYYYMMDD')::timestamp at time zone 'UTC'
         and occurred_at < (to_date($1, 'YYYYMMDD') + 1)::timestamp at time zone 'UTC'`, [day]);
   return rows[0]!.n;
-}
-
-async function rollupMatchesLedger(c: pg.PoolClient | pg.Pool) {
-  const counted = await c.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
-  const naive = await c.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
-  expect(counted.rows).toEqual(naive.rows);
 }
 
 const old = ['-100 days', '-95 days -3 hours', '-91 days', '-90 days -1 second', '-90 days -2 hours'];
