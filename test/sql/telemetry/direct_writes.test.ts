@@ -64,19 +64,22 @@ describe('rows the owner writes directly', () => {
       expect(Number(left)).toBe(0);
     }));
 
-  it('older than retention, on a day without partitions, are removed by the prune, rollups and all', () =>
+  it('older than retention, on days without partitions, are removed by the prune (to the second), rollups and all', () =>
     as(db.pool, { role: 'tp_owner' }, async (c) => {
       const w = await createWorld(c);
-      await withoutPartitionsOf(c, '100 days');
-      await writeDirectly(c, w, '100 days');
-      const kept = await writeDirectly(c, w, '1 hour');
+      const expired = ['100 days', '91 days', '90 days 1 second'];
+      const kept = ['90 days', '89 days', '1 hour'];
+      for (const ago of [...expired, ...kept]) await withoutPartitionsOf(c, ago);
+      for (const ago of expired) await writeDirectly(c, w, ago);
+      const keptIds: string[] = [];
+      for (const ago of kept) keptIds.push(await writeDirectly(c, w, ago));
       await c.query(`select set_config('role', 'tp_worker', true)`);
-      expect((await c.query('select telemetry.prune_events() as n')).rows[0].n).toBe('1');
+      expect((await c.query('select telemetry.prune_events() as n')).rows[0].n).toBe(String(expired.length));
       await c.query(`select set_config('role', 'tp_owner', true)`);
-      const { rows } = await c.query(`select id from telemetry.product_usage_events where workspace_id = $1`, [w.workspaceId]);
-      expect(rows.map((r) => r.id)).toEqual([kept]);
-      expect((await c.query(`select count(*)::int as n from telemetry.usage_daily_rollup where bucket_start < now() - interval '90 days'`)).rows[0].n).toBe(0);
-      expect((await c.query(`select count(*)::int as n from telemetry.usage_hourly_event_rollup where bucket_start < now() - interval '90 days'`)).rows[0].n).toBe(0);
+      const { rows } = await c.query(`select id from telemetry.product_usage_events where workspace_id = $1 order by occurred_at`, [w.workspaceId]);
+      expect(rows.map((r) => r.id)).toEqual(keptIds);
+      expect((await c.query(`select count(*)::int as n from telemetry.usage_daily_rollup where bucket_start < now() - interval '91 days'`)).rows[0].n).toBe(0);
+      expect((await c.query(`select count(*)::int as n from telemetry.usage_hourly_event_rollup where bucket_start < now() - interval '91 days'`)).rows[0].n).toBe(0);
       await rollupMatchesLedger(c);
     }));
 
