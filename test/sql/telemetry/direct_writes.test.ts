@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, rollupMatchesLedger, type World } from './fixtures.ts';
+import { asOperator, createWorld, rollupMatchesLedger, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -32,11 +32,11 @@ async function withoutPartitionsOf(c: pg.PoolClient, ago: string): Promise<strin
 }
 
 async function summary(c: pg.PoolClient, window: string) {
-  await c.query(`select set_config('role', 'tp_system_operator', true)`);
-  const { rows: [row] } = await c.query(`select active_workspaces, total_events::int from system_api.usage_summary($1)`, [window]);
-  const { rows: families } = await c.query(`select event_name, event_count::int from system_api.usage_families($1) where event_count > 0`, [window]);
-  await c.query(`select set_config('role', 'tp_owner', true)`);
-  return { ...row, families };
+  return asOperator(c, async () => {
+    const { rows: [row] } = await c.query(`select active_workspaces, total_events::int from system_api.usage_summary($1)`, [window]);
+    const { rows: families } = await c.query(`select event_name, event_count::int from system_api.usage_families($1) where event_count > 0`, [window]);
+    return { ...row, families };
+  });
 }
 
 describe('rows the owner writes directly', () => {

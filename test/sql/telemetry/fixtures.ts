@@ -72,3 +72,13 @@ export async function rollupMatchesLedger(db: Queryable) {
   const naive = await db.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
   expect(counted.rows).toEqual(naive.rows);
 }
+
+/** Runs fn as the system operator inside an owner's transaction, then switches back to the owner. */
+export async function asOperator<T>(c: Pick<pg.PoolClient, 'query'>, fn: () => Promise<T>): Promise<T> {
+  await c.query(`select set_config('role', 'tp_system_operator', true)`);
+  try {
+    return await fn();
+  } finally {
+    await c.query(`select set_config('role', 'tp_owner', true)`);
+  }
+}

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld } from './fixtures.ts';
+import { asOperator, createWorld } from './fixtures.ts';
 
 const db = useTestDatabase();
 const catalog = ['onboarding.checkpoint_completed', 'support.diagnostics_opened', 'operations.run_started', 'reports.stored_report_created', 'review_packs.generation_requested'];
@@ -15,15 +15,6 @@ async function openDiagnostics(c: pg.PoolClient, w: { workspaceId: string; tenan
   for (const offset of offsets) {
     await c.query(`select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2, '{}', now() + $4::interval)`,
       [w.workspaceId, w.tenantId, w.userId, offset]);
-  }
-}
-
-async function asOperator<T>(c: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
-  await c.query(`select set_config('role', 'tp_system_operator', true)`);
-  try {
-    return await fn();
-  } finally {
-    await c.query(`select set_config('role', 'tp_owner', true)`);
   }
 }
 
