@@ -17,6 +17,8 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   /** What the GraphQL server logs in as in production (the `tp_authenticator` login). */
   TENANTPULSE_AUTHENTICATOR_URL: postgresUrl.optional(),
+  /** Or: the password DATABASE_URL's user gives tp_authenticator at start-up (then the server logs in as it). */
+  TENANTPULSE_AUTHENTICATOR_PASSWORD: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(4000),
   TENANTPULSE_DATA_DIR: z.string().min(1).default('.tenantpulse'),

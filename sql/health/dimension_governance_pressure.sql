@@ -52,7 +52,7 @@ as $$
             from (select f.* from platform.findings as f where p_workspace_id is null
                   union all
                   select f.* from platform.findings as f where f.workspace_id = p_workspace_id) as f
-            cross join (select pg_catalog.now() + pg_catalog.make_interval(days => st2.exception_warning_days) as exception_horizon
+            cross join (select pg_catalog.now() + pg_catalog.make_interval(hours => 24 * st2.exception_warning_days) as exception_horizon
                           from health.settings as st2) as s2
            where f.status <> 'resolved'
            group by f.workspace_id, f.tenant_id

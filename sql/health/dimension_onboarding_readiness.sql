@@ -16,7 +16,7 @@ as $$
                when s.status = 'abandoned' then
                  row(t.workspace_id, t.id, 'critical', 'onboarding.abandoned', 'has an abandoned onboarding', 'have an abandoned onboarding', 2)::health.tenant_result
                when s.status = 'in_progress'
-                    and s.updated_at <= pg_catalog.now() - pg_catalog.make_interval(days => st.onboarding_stall_days) then
+                    and s.updated_at <= pg_catalog.now() - pg_catalog.make_interval(hours => 24 * st.onboarding_stall_days) then
                  row(t.workspace_id, t.id, 'critical', 'onboarding.stalled',
                      pg_catalog.format('has an onboarding not updated for %s days', st.onboarding_stall_days),
                      pg_catalog.format('have an onboarding not updated for %s days', st.onboarding_stall_days), 3)::health.tenant_result

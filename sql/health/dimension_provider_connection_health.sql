@@ -38,7 +38,7 @@ as $$
                           when pc.consent_status = 'pending' then 3
                           when pc.verification_status = 'unverified' then 4
                           when pc.last_verified_at is null
-                               or pc.last_verified_at < pg_catalog.now() - pg_catalog.make_interval(days => s2.provider_verification_stale_days) then 5
+                               or pc.last_verified_at < pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s2.provider_verification_stale_days) then 5
                           else 6 end) as first_rule
             from (select pc.* from platform.provider_connections as pc where p_workspace_id is null
                   union all

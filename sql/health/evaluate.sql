@@ -2,7 +2,8 @@
 -- the six dimensions, evaluated now for the window. The dashboard, the KPIs, the cards and the
 -- DBA views all read this (through health.workspace_summary), so they cannot disagree. The
 -- summaries pass p_with_evidence = false: they show levels and reasons, and the per-tenant
--- dimensions then skip building evidence (which is most of their cost); it is null there.
+-- dimensions then skip building evidence (which is most of their cost; it is null there), and
+-- engagement does not count the window's events.
 create or replace function health.evaluate(p_window text, p_workspace_id uuid default null, p_with_evidence boolean default true)
   returns table (
     workspace_id uuid, workspace_name text, dimension text, label text, basis text, display_order int,
@@ -27,7 +28,7 @@ as $$
       from health.dimension_review_pack_readiness(pg_catalog.now(), health.window_length(p_window), p_workspace_id) as r
     union all
     select 'engagement_freshness', r.*
-      from health.dimension_engagement_freshness(pg_catalog.now(), health.window_length(p_window), p_workspace_id) as r
+      from health.dimension_engagement_freshness(pg_catalog.now(), health.window_length(p_window), p_workspace_id, p_with_evidence) as r
   )
   select w.id, w.name, d.key, d.label, d.basis, d.display_order,
          r.level, r.reason_code, r.reason, r.evidence, r.attributed_tenant_id

@@ -14,7 +14,7 @@ as $$
   union all
   select r.workspace_id, 'engagement_freshness', r.level
     from health.dimension_engagement_freshness(
-      pg_catalog.now() - health.window_length(p_window), health.window_length(p_window), p_workspace_id) as r
+      pg_catalog.now() - health.window_length(p_window), health.window_length(p_window), p_workspace_id, p_with_evidence => false) as r
 $$;
 comment on function health.previous_levels(text, uuid) is
   'Levels of the windowed dimensions over the previous window of equal length (as of now() minus the length).';

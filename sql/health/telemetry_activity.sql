@@ -28,7 +28,7 @@ declare
   v_found_ids uuid[];
   v_found_at timestamptz[];
 begin
-  foreach v_step in array array[interval '2 days', null::interval] loop
+  foreach v_step in array array[interval '48 hours', null::interval] loop
     exit when pg_catalog.cardinality(v_pending) = 0 or v_upper <= p_after;
     v_lower := case when v_step is null then p_after else greatest(p_after, v_upper - v_step) end;
     select coalesce(pg_catalog.array_agg(f.id), '{}'), coalesce(pg_catalog.array_agg(f.at), '{}')

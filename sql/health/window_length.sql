@@ -9,8 +9,8 @@ begin
   case p_window
     when 'last_hour' then return interval '1 hour';
     when 'last_24_hours' then return interval '24 hours';
-    when 'last_7_days' then return interval '7 days';
-    when 'last_30_days' then return interval '30 days';
+    when 'last_7_days' then return interval '168 hours';
+    when 'last_30_days' then return interval '720 hours';
     else
       raise exception using
         errcode = '22P02',

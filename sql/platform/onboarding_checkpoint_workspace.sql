@@ -1,14 +1,25 @@
 -- onboarding_checkpoints.workspace_id may be omitted by the writer: take it from the session.
 -- Runs with the writer's rights, so an admin can only find sessions of its own workspace.
+-- Sessions are keyed by (workspace_id, id): should the same id exist in two workspaces the
+-- writer sees, the session is ambiguous and the writer must name the workspace.
 create or replace function platform.fill_checkpoint_workspace() returns trigger
   language plpgsql
   set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_workspaces uuid[];
 begin
   if new.workspace_id is null then
-    select s.workspace_id into new.workspace_id
+    select pg_catalog.array_agg(s.workspace_id) into v_workspaces
       from platform.onboarding_sessions as s
      where s.id = new.session_id;
+    if pg_catalog.cardinality(v_workspaces) > 1 then
+      raise exception using
+        errcode = '23503',
+        message = 'onboarding checkpoint refers to an ambiguous onboarding session',
+        detail = format('session_id %s exists in %s workspaces; give workspace_id', new.session_id, pg_catalog.cardinality(v_workspaces));
+    end if;
+    new.workspace_id := v_workspaces[1];
     if new.workspace_id is null then
       raise exception using
         errcode = '23503',

@@ -6,8 +6,8 @@ as $$
   select case p_window
     when 'last_hour' then interval '1 hour'
     when 'last_24_hours' then interval '24 hours'
-    when 'last_7_days' then interval '7 days'
-    when 'last_30_days' then interval '30 days'
+    when 'last_7_days' then interval '168 hours'
+    when 'last_30_days' then interval '720 hours'
   end
 $$;
 comment on function telemetry.console_window_length(system_api.console_window) is

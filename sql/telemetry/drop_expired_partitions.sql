@@ -34,7 +34,7 @@ begin
       from telemetry.expired_partitions(v_cutoff) as x
   loop
     -- Read through the parent: its policies are the ones that apply, and it prunes to the day.
-    execute pg_catalog.format('select exists (select from telemetry.%I where %I >= $1 and %I < $1 + interval ''1 day'')',
+    execute pg_catalog.format('select exists (select from telemetry.%I where %I >= $1 and %I < $1 + interval ''24 hours'')',
       v_partition.parent_name, v_partition.time_column, v_partition.time_column)
       into v_found using v_partition.day;
     continue when v_found;

@@ -27,7 +27,7 @@ begin
       v_partition := v_table || '_p' || pg_catalog.to_char(v_day at time zone 'UTC', 'YYYYMMDD');
       if pg_catalog.to_regclass('telemetry.' || v_partition) is null then
         v_bounds := pg_catalog.format('%1$I >= %2$L and %1$I < %3$L',
-          case v_table when 'product_usage_events' then 'occurred_at' else 'bucket_start' end, v_day, v_day + interval '1 day');
+          case v_table when 'product_usage_events' then 'occurred_at' else 'bucket_start' end, v_day, v_day + interval '24 hours');
         begin
           -- (read through the parent, whose policies apply: the day has no partition, so its rows are the default's)
           execute pg_catalog.format('select exists (select from telemetry.%I where %s)', v_table, v_bounds) into v_held;
@@ -41,10 +41,10 @@ begin
             execute pg_catalog.format('delete from telemetry.%I where %s', v_table, v_bounds);
             perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
             execute pg_catalog.format('alter table telemetry.%I attach partition telemetry.%I for values from (%L) to (%L)',
-              v_table, v_partition, v_day, v_day + interval '1 day');
+              v_table, v_partition, v_day, v_day + interval '24 hours');
           else
             execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L)',
-              v_partition, v_table, v_day, v_day + interval '1 day');
+              v_partition, v_table, v_day, v_day + interval '24 hours');
           end if;
           execute pg_catalog.format('alter table telemetry.%I enable row level security', v_partition);
           execute pg_catalog.format('alter table telemetry.%I force row level security', v_partition);
@@ -56,7 +56,7 @@ begin
         end;
       end if;
     end loop;
-    v_day := v_day + interval '1 day';
+    v_day := v_day + interval '24 hours';
   end loop;
   return v_created;
 end

@@ -9,7 +9,7 @@ create or replace function telemetry.event_counts(p_from timestamptz, p_to times
 as $$
 declare
   -- whole buckets [v_lo, v_hi): the first day starting after p_from up to the day holding p_to
-  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '1 day';
+  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '24 hours';
   v_hi timestamptz := pg_catalog.date_bin('1 day', p_to, timestamptz '2000-01-01 00:00:00+00');
 begin
   return query
@@ -45,7 +45,7 @@ create or replace function telemetry.workspace_event_counts(p_workspace_ids uuid
   set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '1 day';
+  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '24 hours';
   v_hi timestamptz := pg_catalog.date_bin('1 day', p_to, timestamptz '2000-01-01 00:00:00+00');
 begin
   return query

@@ -13,7 +13,7 @@ as $$
    where i.inhparent in ('telemetry.product_usage_events'::pg_catalog.regclass, 'telemetry.usage_daily_rollup'::pg_catalog.regclass,
                          'telemetry.usage_daily_workspace_rollup'::pg_catalog.regclass, 'telemetry.usage_hourly_event_rollup'::pg_catalog.regclass)
      and c.relname ~ '_p[0-9]{8}$'
-     and d.day + interval '1 day' <= p_cutoff
+     and d.day + interval '24 hours' <= p_cutoff
    order by c.relname
 $$;
 comment on function telemetry.expired_partitions(timestamptz) is

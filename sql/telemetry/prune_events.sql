@@ -24,8 +24,8 @@ declare
   v_found boolean;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('telemetry.prune_events'));
-  select pg_catalog.now() - pg_catalog.make_interval(days => s.retention_days) into v_cutoff from telemetry.settings as s;
-  v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '90 days');
+  select pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s.retention_days) into v_cutoff from telemetry.settings as s;
+  v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '2160 hours');
   v_cut_day := pg_catalog.date_bin('1 day', v_cutoff, timestamptz '2000-01-01 00:00:00+00');
 
   -- The straddling day: delete its expired rows and decrement their rollup buckets at once.
@@ -66,7 +66,7 @@ begin
       from per_hour as p
      where r.bucket_start = p.bucket_start and r.shard = p.shard and r.event_name = p.event_name
        -- (the day's bounds let the planner read that day's partition only, not every one)
-       and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '1 day'
+       and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '24 hours'
   )
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
   perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
@@ -80,7 +80,7 @@ begin
   loop
     -- (through the parent: its policies are the ones that apply, and it prunes to the day)
     select exists (select from telemetry.product_usage_events as e
-                    where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '1 day')
+                    where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '24 hours')
       into v_found;
     continue when not v_found;
     select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
@@ -104,7 +104,7 @@ begin
   delete from telemetry.usage_hourly_event_rollup as r where r.bucket_start < v_cut_day;
 
   -- Keep a week of partitions ready ahead.
-  perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '7 days');
+  perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '168 hours');
 
   insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);
   return v_removed;

@@ -25,6 +25,7 @@ declare
   v_event telemetry.event_catalog;
   v_caller text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
   v_context text := nullif(pg_catalog.current_setting('tenantpulse.workspace_id', true), '');
+  v_admin_plane boolean;
   v_context_matches boolean;
   v_facts record;
   v_other_workspace uuid;
@@ -69,8 +70,9 @@ begin
 
   -- The admin plane records only for the workspace of its context; any other caller's context,
   -- when set, must name the same workspace.
-  if v_caller = 'tp_admin_plane'
-     or (pg_catalog.pg_has_role(v_caller, 'tp_admin_plane', 'member') and not pg_catalog.pg_has_role(v_caller, 'tp_owner', 'member')) then
+  v_admin_plane := v_caller = 'tp_admin_plane'
+     or (pg_catalog.pg_has_role(v_caller, 'tp_admin_plane', 'member') and not pg_catalog.pg_has_role(v_caller, 'tp_owner', 'member'));
+  if v_admin_plane then
     if v_context is null then
       raise exception using errcode = 'TP007', message = 'the admin plane must record within its workspace context',
         detail = pg_catalog.format('tenantpulse.workspace_id is not set; workspace_id is %s', record_event.workspace_id);
@@ -103,7 +105,7 @@ begin
   elsif record_event.occurred_at > pg_catalog.now() + interval '5 minutes' then
     raise exception using errcode = 'TP005', message = 'occurred_at is too far in the future',
       detail = pg_catalog.format('occurred_at %s is more than 5 minutes after now() (%s)', record_event.occurred_at, pg_catalog.now());
-  elsif record_event.occurred_at < pg_catalog.now() - pg_catalog.make_interval(days => coalesce(v_facts.retention_days, 90)) then
+  elsif record_event.occurred_at < pg_catalog.now() - pg_catalog.make_interval(hours => 24 * coalesce(v_facts.retention_days, 90)) then
     raise exception using errcode = 'TP005', message = 'occurred_at is older than the retention window',
       detail = pg_catalog.format('occurred_at %s is older than %s days (retention_days)', record_event.occurred_at, coalesce(v_facts.retention_days, 90));
   end if;
@@ -116,6 +118,12 @@ begin
       detail = pg_catalog.format('workspace_id %s was archived at %s', record_event.workspace_id, v_facts.workspace_archived);
   end if;
   if not v_facts.tenant_found then
+    -- The admin plane sees only its own workspace (RLS): it learns that the tenant is not there,
+    -- not whether, or where, it exists elsewhere.
+    if v_admin_plane then
+      raise exception using errcode = 'TP003', message = 'the tenant is not in that workspace',
+        detail = pg_catalog.format('tenant_id %s is not a tenant of workspace_id %s', record_event.tenant_id, record_event.workspace_id);
+    end if;
     select t.workspace_id into v_other_workspace from platform.tenants as t where t.id = record_event.tenant_id limit 1;
     if v_other_workspace is null then
       raise exception using errcode = 'TP003', message = 'unknown tenant',

@@ -72,7 +72,7 @@ create or replace function telemetry.active_workspace_count(p_from timestamptz, 
   set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '1 day';
+  v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '24 hours';
   v_hi timestamptz := pg_catalog.date_bin('1 day', p_to, timestamptz '2000-01-01 00:00:00+00');
   v_edge timestamptz := greatest(v_hi, v_lo);
   v_active int;

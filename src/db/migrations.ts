@@ -31,7 +31,11 @@ function settingsFor(connectionString: string, log: Log, extra: Partial<Settings
     if (level === 'error' || level === 'warning') log(`graphile-migrate ${level}: ${message}`);
     else if (!/^graphile-migrate: (Up to date|Running migration)/.test(message)) log(message);
   });
-  return { connectionString, migrationsFolder, logger, ...extra };
+  // A CREATEROLE user that is not a superuser gets only ADMIN on the roles it creates (PostgreSQL
+  // 16+); migration 000001 then needs to SET ROLE tp_owner. This makes CREATE ROLE grant the
+  // creator SET and INHERIT too (superusers are unaffected).
+  const pgSettings = { createrole_self_grant: 'set, inherit' };
+  return { connectionString, migrationsFolder, logger, pgSettings, ...extra };
 }
 
 /**

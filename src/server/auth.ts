@@ -40,7 +40,7 @@ export async function authenticate(header: string | undefined, key: Uint8Array):
     const { payload } = await jwtVerify(match[1]!, key, {
       algorithms: ['HS256'],
       requiredClaims: ['sub', 'exp', 'role'],
-      clockTolerance: 5,
+      // no clock tolerance: an expired token is refused from its first second (SPEC §5)
     });
     if (typeof payload.sub !== 'string' || payload.sub.trim() === '' || payload.sub.length > 200) {
       return refuse('the token has no usable subject (sub)');

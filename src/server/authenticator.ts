@@ -1,7 +1,9 @@
 // The GraphQL server's database login. It is `tp_authenticator` (LOGIN NOINHERIT, member of
 // tp_system_operator only): by itself it can read nothing, and each request switches to
 // tp_system_operator inside its own transaction (pgSettings `role`).
-//   - A deployment provides TENANTPULSE_AUTHENTICATOR_URL (the deployer sets the password).
+//   - A deployment provides TENANTPULSE_AUTHENTICATOR_URL (the deployer sets the password), or
+//     TENANTPULSE_AUTHENTICATOR_PASSWORD: the process then sets that password with DATABASE_URL's
+//     user at start-up (the same value from every instance) and logs in as tp_authenticator.
 //   - The embedded default gets a fresh random password at every start, so even locally the API
 //     never runs as the superuser.
 //   - A plain DATABASE_URL without an authenticator URL is used as is (its user must be allowed
@@ -48,14 +50,16 @@ export async function prepareAuthenticatorLogin(
  * (DATABASE_URL, or the embedded cluster's superuser URL).
  */
 export async function serverDatabaseUrl(
-  config: Pick<Config, 'DATABASE_URL' | 'TENANTPULSE_AUTHENTICATOR_URL'>,
+  config: Pick<Config, 'DATABASE_URL' | 'TENANTPULSE_AUTHENTICATOR_URL' | 'TENANTPULSE_AUTHENTICATOR_PASSWORD'>,
   databaseUrl: string,
   log: (line: string) => void = () => {},
 ): Promise<string> {
   if (config.TENANTPULSE_AUTHENTICATOR_URL) return config.TENANTPULSE_AUTHENTICATOR_URL;
   if (!config.DATABASE_URL) return prepareAuthenticatorLogin(databaseUrl);
+  const password = config.TENANTPULSE_AUTHENTICATOR_PASSWORD;
+  if (password) return prepareAuthenticatorLogin(databaseUrl, { password });
   log(
-    'GraphQL connects with DATABASE_URL; set TENANTPULSE_AUTHENTICATOR_URL to log in as tp_authenticator ' +
+    'GraphQL connects with DATABASE_URL; set TENANTPULSE_AUTHENTICATOR_URL or TENANTPULSE_AUTHENTICATOR_PASSWORD to log in as tp_authenticator ' +
       '(recommended: the server then holds no privilege of its own)',
   );
   return config.DATABASE_URL;

@@ -46,6 +46,7 @@ describe('authentication, before the query is parsed and before any SQL', () => 
     ['a token that is not a JWT', async () => 'not-a-jwt'],
     ['a JWT with a garbage payload', async () => 'eyJhbGciOiJIUzI1NiJ9.@@@.abc'],
     ['an expired token', () => sign({ role: 'system_operator', sub: 'op', exp: now() - 60 })],
+    ['a token expired a second ago', () => sign({ role: 'system_operator', sub: 'op', exp: now() - 1 })],
     ['a token signed with another secret (forged)', () =>
       sign({ role: 'system_operator', sub: 'op', exp: now() + 300 }, { secret: 'another-secret-of-at-least-32-characters' })],
     ['an unsigned token (alg: none)', async () =>

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startScratchCluster } from '../../src/db/embedded.ts';
 import { currentPlan, repoRoot, sourceMarker } from '../../src/db/migrations.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 
@@ -82,6 +83,32 @@ describe('npm run migrate', () => {
     const second = await migrate();
     expect(second.stdout).not.toMatch(/executed/);
     expect(await snapshot()).toEqual(afterFirst);
+  });
+
+  it('creates the roles as a user with CREATEROLE only (not a superuser), then migrates; a second run is a no-op', async () => {
+    // Roles are cluster-wide: a cluster of its own, where none of ours exists yet.
+    const cluster = await startScratchCluster();
+    const admin = new pg.Client({ connectionString: cluster.connectionString });
+    try {
+      await admin.connect();
+      await admin.query(`create role deployer login createrole password 'deployer'`);
+      await admin.query(`create database tp owner deployer`);
+      const url = new URL(cluster.urlFor('tp'));
+      [url.username, url.password] = ['deployer', 'deployer'];
+      const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: url.toString() },
+      });
+      expect((await migrate()).stdout).toContain('database is at the current schema');
+      expect((await migrate()).stdout).not.toMatch(/executed/);
+      const { rows } = await admin.query<{ rolname: string; rolsuper: boolean }>(
+        `select rolname, rolsuper from pg_roles where rolname like 'tp\\_%' order by 1`);
+      expect(rows).toEqual(['tp_admin_plane', 'tp_authenticator', 'tp_dba_reader', 'tp_owner', 'tp_system_operator', 'tp_worker']
+        .map((rolname) => ({ rolname, rolsuper: false })));
+    } finally {
+      await admin.end();
+      await cluster.stop();
+    }
   });
 
   it('leaves its process alive when Postgres drops the connections right after migrating', async () => {

@@ -229,6 +229,18 @@ describe('engagement freshness (window, telemetry)', () => {
     { name: 'an event 2 days ago, window last_24_hours', build: (s, w, t) => ev(s, w, t, '2 days'), level: 'warn', code: 'engagement.quiet' },
     { name: 'an event 2 days ago, window last_7_days', window: 'last_7_days', build: (s, w, t) => ev(s, w, t, '2 days'), level: 'ok', code: 'engagement.active' },
     { name: 'no event within retention, workspace older than the window', build: async () => {}, level: 'critical', code: 'engagement.dormant' },
+    { name: 'an event exactly at the window start is outside it', build: (s, w, t) => ev(s, w, t, '24 hours'), level: 'warn', code: 'engagement.quiet' },
+    // within retention = what the recorder accepts and the prune keeps (the cutoff itself is in)
+    { name: 'an event exactly 90 days ago (the retention cutoff)', build: (s, w, t) => ev(s, w, t, '90 days'), level: 'warn', code: 'engagement.quiet' },
+    {
+      // (the recorder refuses it; the owner writes it directly, not pruned yet)
+      name: 'only an event 90 days and 1 second ago',
+      build: async (s, w, t) => s.c.query(
+        `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, occurred_at)
+         values ($1, 'support.diagnostics_opened', $2, $3, 'tenant', $2, now() - interval '90 days 1 second')`, [w, t, await fx.user(s.c)]),
+      level: 'critical', code: 'engagement.dormant',
+    },
+    { name: 'only an event recorded 2 minutes ahead of now (the recorder accepts 5)', build: (s, w, t) => ev(s, w, t, '-2 minutes'), level: 'warn', code: 'engagement.quiet' },
     {
       name: 'no event, workspace created exactly one window ago',
       build: (s, w) => s.c.query(`update platform.workspaces set created_at = now() - interval '24 hours' where id = $1`, [w]),
@@ -257,4 +269,18 @@ describe('engagement freshness (window, telemetry)', () => {
       level: 'ok', code: 'engagement.active',
     },
   ]);
+  it('evidence counts the events of active tenants in the window, and names the last one', () =>
+    scenario(db, async (s) => {
+      const w = await fx.workspace(s.c, { name: 'W' });
+      const [a, b] = [await fx.tenant(s.c, w, { name: 'A' }), await fx.tenant(s.c, w, { name: 'B' })];
+      for (const ago of ['1 hour', '2 hours', '3 hours', '2 days']) await ev(s, w, a, ago);
+      await ev(s, w, b, '1 minute');
+      await s.c.query(`update platform.tenants set archived_at = now() where id = $1`, [b]);
+      await s.asOperator();
+      const day = await dimension(s.c, w, 'engagement_freshness', 'last_24_hours');
+      const week = await dimension(s.c, w, 'engagement_freshness', 'last_7_days');
+      const lastAt = (await s.c.query<{ t: string }>(`select to_jsonb(now() - interval '1 hour') #>> '{}' as t`)).rows[0]!.t;
+      expect(day.evidence).toMatchObject({ events_in_window: 3, last_event_at: lastAt });
+      expect(week.evidence).toMatchObject({ events_in_window: 4, last_event_at: lastAt });
+    }));
 });

@@ -95,6 +95,23 @@ describe('workspace/tenant consistency', () => {
     expect(error.code).toBe('23503');
   });
 
+  it('refuses to guess when the omitted workspace is ambiguous (the same session id in two workspaces)', async () => {
+    const error = await rejection(as(db.pool, { role: 'tp_owner' }, async (c) => {
+      await c.query(`insert into platform.onboarding_sessions (workspace_id, id, tenant_id) values ($1, $2, $3)`, [B.workspace, A.session, B.tenant]);
+      return c.query(`insert into platform.onboarding_checkpoints (session_id, checkpoint) values ($1, 'tenant_bound')`, [A.session]);
+    }));
+    expect([error.code, error.message]).toEqual(['23503', 'onboarding checkpoint refers to an ambiguous onboarding session']);
+  });
+
+  it('keeps a tenant in its workspace, even one with no source rows (its events would stay behind)', async () => {
+    const error = await rejection(as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const { rows } = await c.query(`insert into platform.tenants (workspace_id, name) values ($1, 'bare') returning id`, [A.workspace]);
+      await c.query(`update platform.tenants set name = 'renamed', workspace_id = workspace_id where id = $1`, [rows[0].id]);
+      return c.query(`update platform.tenants set workspace_id = $1 where id = $2`, [B.workspace, rows[0].id]);
+    }));
+    expect([error.code, error.message]).toEqual(['23503', 'a tenant cannot move to another workspace']);
+  });
+
   it('removes a workspace\'s rows with it (on delete cascade)', async () => {
     const remaining = await as(db.pool, { role: 'tp_owner' }, async (c) => {
       await c.query('delete from platform.workspaces where id = $1', [A.workspace]);

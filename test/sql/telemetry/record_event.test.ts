@@ -60,11 +60,19 @@ describe('telemetry.record_event rejections', () => {
 
   it('TP003: rejects an unknown tenant, a tenant of another workspace, and an unknown actor', async () => {
     const missing = '00000000-0000-4000-8000-000000000002';
-    const unknownTenant = await refused(recordSql(), [world.workspaceId, missing, world.userId]);
+    const owner: Identity = { role: 'tp_owner' };
+    const unknownTenant = await refused(recordSql(), [world.workspaceId, missing, world.userId], owner);
     expect([unknownTenant.code, unknownTenant.detail]).toEqual(['TP003', `tenant_id ${missing} does not exist`]);
-    const foreignTenant = await refused(recordSql(), [world.workspaceId, other.tenantId, world.userId]);
+    const foreignTenant = await refused(recordSql(), [world.workspaceId, other.tenantId, world.userId], owner);
     expect(foreignTenant.code).toBe('TP003');
     expect(foreignTenant.detail).toBe(`tenant_id ${other.tenantId} belongs to workspace ${other.workspaceId}, not workspace_id ${world.workspaceId}`);
+    // The admin plane, which cannot see other workspaces, is told the same about both: not where,
+    // nor whether, the tenant exists elsewhere.
+    for (const tenant of [missing, other.tenantId]) {
+      const error = await refused(recordSql(), [world.workspaceId, tenant, world.userId]);
+      expect([error.code, error.message, error.detail])
+        .toEqual(['TP003', 'the tenant is not in that workspace', `tenant_id ${tenant} is not a tenant of workspace_id ${world.workspaceId}`]);
+    }
     const unknownActor = await refused(recordSql(), [world.workspaceId, world.tenantId, missing]);
     expect([unknownActor.code, unknownActor.detail]).toEqual(['TP003', `actor_id ${missing} does not exist`]);
   });
