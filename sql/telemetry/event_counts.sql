@@ -43,11 +43,17 @@ create or replace function telemetry.workspace_event_counts(p_workspace_ids uuid
   language plpgsql stable
   security definer
   set search_path = pg_catalog, pg_temp
+  -- A generic plan covers every daily partition (planning it costs ~0.2 s at 90 days); a plan
+  -- for the given bounds touches only theirs.
+  set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_lo timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00') + interval '24 hours';
   v_hi timestamptz := pg_catalog.date_bin('1 day', p_to, timestamptz '2000-01-01 00:00:00+00');
 begin
+  if coalesce(pg_catalog.cardinality(p_workspace_ids), 0) = 0 then
+    return; -- no workspace: nothing to plan
+  end if;
   return query
   select c.workspace_id, c.tenant_id, c.event_name, sum(c.n)::bigint
     from (

@@ -140,11 +140,9 @@ begin
       detail = pg_catalog.format('actor_id %s does not exist', record_event.actor_id);
   end if;
 
-  -- Every check passed: write (creating the day's partition first if nobody has yet).
-  if pg_catalog.to_regclass('telemetry.product_usage_events_p' || pg_catalog.to_char(record_event.occurred_at at time zone 'UTC', 'YYYYMMDD')) is null then
-    perform telemetry.ensure_partitions(record_event.occurred_at, record_event.occurred_at);
-  end if;
-
+  -- Every check passed: write. A day without partitions (backdated events of a new deployment,
+  -- or a job runner down for over a week) lands in the default partitions, counted like any
+  -- other; the recorder creates no tables, so it never locks the parent tables for DDL.
   if v_event.deduplicated then
     v_milestone := (record_event.workspace_id, v_event.event_name, record_event.subject_id,
                     coalesce(record_event.metadata ->> v_event.dedup_metadata_key, ''));

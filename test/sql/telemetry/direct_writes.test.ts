@@ -51,11 +51,14 @@ describe('rows the owner writes directly', () => {
       });
       await rollupMatchesLedger(c);
 
-      // The recorder records on that day: the day gets its partitions, and the earlier row moves in.
-      await c.query(
-        `select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2, '{}', now() - interval '3 days' + interval '1 minute')`,
+      // The recorder records on that day too (into the default partition: it creates no tables);
+      // once the day gets its partitions, both rows move in.
+      const { rows: [{ recorded }] } = await c.query(
+        `select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2, '{}', now() - interval '3 days' + interval '1 minute') as recorded`,
         [w.workspaceId, w.tenantId, w.userId]);
-      expect(await partitionOf(c, id)).toBe(`telemetry.product_usage_events_p${day}`);
+      expect(await partitionOf(c, recorded)).toBe('telemetry.product_usage_events_default');
+      await c.query(`select telemetry.ensure_partitions(now() - interval '3 days', now() - interval '3 days')`);
+      expect([await partitionOf(c, id), await partitionOf(c, recorded)]).toEqual(Array(2).fill(`telemetry.product_usage_events_p${day}`));
       expect((await summary(c, 'last_7_days')).total_events).toBe(2);
       await rollupMatchesLedger(c);
       const { rows: [{ left }] } = await c.query(

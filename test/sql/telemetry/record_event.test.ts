@@ -302,11 +302,26 @@ describe('telemetry.record_event writes', () => {
     });
   });
 
-  it('creates the partition of a day that has none yet', async () => {
+  it('records into a day that has no partition yet without creating one or locking the parent tables', async () => {
     const w = await createWorld(db.pool);
-    await db.pool.query(`drop table if exists telemetry.product_usage_events_p${ymd(-20)}, telemetry.usage_daily_rollup_p${ymd(-20)}`);
-    const id = await record(recordSql({ occurred_at: `now() - interval '20 days'` }), [w.workspaceId, w.tenantId, w.userId], { role: 'tp_admin_plane', workspaceId: w.workspaceId });
-    expect((await ledgerRows(db.pool, w.workspaceId)).map((r) => r.id)).toEqual([id]);
+    const day = ymd(-20);
+    for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
+      await db.pool.query(`drop table if exists telemetry.${table}_p${day}`);
+    }
+    const strongLocks = await as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, async (c) => {
+      await c.query(recordSql({ occurred_at: `now() - interval '20 days'` }), [w.workspaceId, w.tenantId, w.userId]);
+      // anything beyond row writes would block every other recorder and reader until commit
+      const { rows } = await c.query(
+        `select l.relation::regclass::text as relation, l.mode from pg_locks as l
+          where l.pid = pg_backend_pid() and l.locktype = 'relation'
+            and l.mode not in ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')`);
+      return rows;
+    }, { commit: true });
+    expect(strongLocks).toEqual([]);
+    const { rows } = await db.pool.query(
+      `select tableoid::regclass::text as partition from telemetry.product_usage_events where workspace_id = $1`, [w.workspaceId]);
+    expect(rows).toEqual([{ partition: 'telemetry.product_usage_events_default' }]);
+    expect(await db.pool.query(`select to_regclass('telemetry.product_usage_events_p${day}') as p`).then((r) => r.rows[0].p)).toBeNull();
   });
 });
 
