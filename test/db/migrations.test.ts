@@ -55,13 +55,14 @@ describe('npm run migrate', () => {
     databases.push(database);
     return database.url;
   };
+  /** `npm run migrate`'s command, as a process, against `url`. */
+  const migrate = (url: string) => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: url },
+  });
 
   it('brings an empty database of a cluster whose roles exist to the schema; a second run is a no-op', async () => {
     const url = await emptyDatabase();
-    const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: url },
-    });
     const snapshot = async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -74,13 +75,13 @@ describe('npm run migrate', () => {
       return rows[0]!;
     };
 
-    const first = await migrate();
+    const first = await migrate(url);
     expect(first.stdout).toContain('database is at the current schema');
     const afterFirst = await snapshot();
     expect(afterFirst.migrations).toBe(filesUnder('migrations/committed').length);
     expect(afterFirst.objects).toContain('platform.workspaces:r');
 
-    const second = await migrate();
+    const second = await migrate(url);
     expect(second.stdout).not.toMatch(/executed/);
     expect(await snapshot()).toEqual(afterFirst);
   });
@@ -95,12 +96,8 @@ describe('npm run migrate', () => {
       await admin.query(`create database tp owner deployer`);
       const url = new URL(cluster.urlFor('tp'));
       [url.username, url.password] = ['deployer', 'deployer'];
-      const migrate = () => run(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'migrate'], {
-        cwd: repoRoot,
-        env: { ...process.env, DATABASE_URL: url.toString() },
-      });
-      expect((await migrate()).stdout).toContain('database is at the current schema');
-      expect((await migrate()).stdout).not.toMatch(/executed/);
+      expect((await migrate(url.toString())).stdout).toContain('database is at the current schema');
+      expect((await migrate(url.toString())).stdout).not.toMatch(/executed/);
       const { rows } = await admin.query<{ rolname: string; rolsuper: boolean }>(
         `select rolname, rolsuper from pg_roles where rolname like 'tp\\_%' order by 1`);
       expect(rows).toEqual(['tp_admin_plane', 'tp_authenticator', 'tp_dba_reader', 'tp_owner', 'tp_system_operator', 'tp_worker']

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { asOperator, createWorld, rollupMatchesLedger, type World } from './fixtures.ts';
+import { asOperator, createWorld, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -20,15 +20,6 @@ async function writeDirectly(c: pg.PoolClient, w: World, ago: string): Promise<s
 /** The partition holding a ledger row (read through the parent). */
 async function partitionOf(c: pg.PoolClient, id: string): Promise<string> {
   return (await c.query<{ p: string }>(`select tableoid::regclass::text as p from telemetry.product_usage_events where id = $1`, [id])).rows[0]!.p;
-}
-
-/** The four daily partitions of the day `ago` before now() do not exist. */
-async function withoutPartitionsOf(c: pg.PoolClient, ago: string): Promise<string> {
-  const { rows: [{ day }] } = await c.query(`select to_char((now() - $1::interval) at time zone 'UTC', 'YYYYMMDD') as day`, [ago]);
-  for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
-    await c.query(`drop table if exists telemetry.${table}_p${day}`);
-  }
-  return day;
 }
 
 async function summary(c: pg.PoolClient, window: string) {

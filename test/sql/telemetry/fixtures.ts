@@ -82,3 +82,12 @@ export async function asOperator<T>(c: Pick<pg.PoolClient, 'query'>, fn: () => P
     await c.query(`select set_config('role', 'tp_owner', true)`);
   }
 }
+
+/** The four daily partitions of the day `ago` before now() do not exist. */
+export async function withoutPartitionsOf(c: Queryable, ago: string): Promise<string> {
+  const { rows: [{ day }] } = await c.query(`select to_char((now() - $1::interval) at time zone 'UTC', 'YYYYMMDD') as day`, [ago]);
+  for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
+    await c.query(`drop table if exists telemetry.${table}_p${day}`);
+  }
+  return day;
+}

@@ -2,7 +2,7 @@
 // key, nothing written on rejection, and retry-safe de-duplication.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, type Identity, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, recordSql, type World } from './fixtures.ts';
+import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, recordSql, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 let world: World;
@@ -304,10 +304,7 @@ describe('telemetry.record_event writes', () => {
 
   it('records into a day that has no partition yet without creating one or locking the parent tables', async () => {
     const w = await createWorld(db.pool);
-    const day = ymd(-20);
-    for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
-      await db.pool.query(`drop table if exists telemetry.${table}_p${day}`);
-    }
+    const day = await withoutPartitionsOf(db.pool, '20 days');
     const strongLocks = await as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, async (c) => {
       await c.query(recordSql({ occurred_at: `now() - interval '20 days'` }), [w.workspaceId, w.tenantId, w.userId]);
       // anything beyond row writes would block every other recorder and reader until commit
@@ -324,7 +321,3 @@ describe('telemetry.record_event writes', () => {
     expect(await db.pool.query(`select to_regclass('telemetry.product_usage_events_p${day}') as p`).then((r) => r.rows[0].p)).toBeNull();
   });
 });
-
-function ymd(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-}
