@@ -3,8 +3,9 @@
 -- some within retention: warn; none within retention: critical when the workspace is older than
 -- the window (created at or before its start), else unknown. "Within retention" is what the
 -- recorder accepts and the prune keeps: not older than p_as_of - retention_days (the cutoff
--- itself is in), and, when judged now, the events recorded up to 5 minutes ahead too (as of an
--- earlier p_as_of, for the previous window, later events had not happened yet). Decided by the
+-- itself is in), and, when judged now, any event recorded ahead of now() too (the recorder accepts
+-- up to 5 minutes; the owner may write further ahead. As of an earlier p_as_of, for the previous
+-- window, later events had not happened yet). Decided by the
 -- latest event at or before p_as_of (health.last_event_at), searched back over the longer of the
 -- window and retention (an event in the window counts even when a shortened retention has not
 -- been pruned to yet, as the usage summary counts it). Evidence: that time and, on cards and the

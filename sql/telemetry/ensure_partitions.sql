@@ -1,6 +1,6 @@
--- Daily partitions (UTC days) of the ledger and of its rollups, created ahead of need. Called by
--- the migration, by the prune (a week ahead), and by the recorder when an event falls on a day
--- that has none yet. A row the owner writes directly for a day without partitions lands in the
+-- Daily partitions (UTC days) of the ledger and of its rollups, created ahead of need: by the
+-- migration, and by the prune job a week ahead (telemetry.create_partitions_ahead). The recorder
+-- never calls it. A row written for a day without partitions lands in the
 -- default partitions (telemetry.*_default) and counts like any other; when that day's partitions
 -- are created, its rows move out of the defaults into them (moved, not new: the rollups are left
 -- as they are). Each partition gets row-level security enabled and forced like its parent

@@ -4,8 +4,11 @@
 -- partitions, never the parent tables, so recording into today's partition goes on unblocked.
 -- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
 -- one statement (as are the rows the owner wrote directly for days without partitions: they
--- live in the default partitions, see ensure_partitions). The emptied partitions are dropped later, in a short transaction of their own
--- (telemetry.drop_expired_partitions: a drop locks the parent). Concurrent prunes serialise on
+-- live in the default partitions, see ensure_partitions). It runs no DDL that locks a parent: the
+-- emptied partitions are dropped, and the coming week's created, later, each in a short
+-- transaction of its own (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead).
+-- A batched delete skips the rollup trigger (tenantpulse.rollup_batched_delete, for the whole
+-- prune): its statements keep the rollups themselves. Concurrent prunes serialise on
 -- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
 -- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
 -- cleaned up, and the recorder's rollup upserts rewrite a few hot rows (a pacing prune that
@@ -28,8 +31,9 @@ begin
   v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '2160 hours');
   v_cut_day := pg_catalog.date_bin('1 day', v_cutoff, timestamptz '2000-01-01 00:00:00+00');
 
-  -- The straddling day: delete its expired rows and decrement their rollup buckets at once.
   perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
+
+  -- The straddling day: delete its expired rows and decrement their rollup buckets at once.
   with deleted as (
     delete from telemetry.product_usage_events as e
      where e.occurred_at >= v_cut_day and e.occurred_at < v_cutoff
@@ -69,7 +73,6 @@ begin
        and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '24 hours'
   )
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
-  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
 
   -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
   -- rollup partitions together.
@@ -94,17 +97,13 @@ begin
   -- Rows the owner wrote directly for days that had no partitions are in the default partitions:
   -- those of earlier days go now, and every rollup row of those days with them (all their events
   -- are gone). Through the parents (their policies apply); the days emptied above cost nothing.
-  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
   delete from telemetry.product_usage_events as e where e.occurred_at < v_cut_day;
   get diagnostics v_count = row_count;
   v_removed := v_removed + v_count;
-  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
   delete from telemetry.usage_daily_rollup as r where r.bucket_start < v_cut_day;
   delete from telemetry.usage_daily_workspace_rollup as r where r.bucket_start < v_cut_day;
   delete from telemetry.usage_hourly_event_rollup as r where r.bucket_start < v_cut_day;
-
-  -- Keep a week of partitions ready ahead.
-  perform telemetry.ensure_partitions(pg_catalog.now(), pg_catalog.now() + interval '168 hours');
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
 
   insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);
   return v_removed;

@@ -1,8 +1,9 @@
 // One retention run (SPEC §3.6), shared by the daily job and `npm run prune`, as tp_worker, in
-// three short transactions, so none holds back the cleanup of what recording rewrites meanwhile:
+// four short transactions, so none holds back the cleanup of what recording rewrites meanwhile:
 // the expired events (prune_events); the de-duplication keys of events that are gone (a key left
 // behind by a failure de-duplicates nothing and is collected next time); the emptied partitions
-// (a drop locks the ledger exclusively for a moment; it gives up rather than wait long).
+// dropped, then the coming week's created (DDL that locks the ledger exclusively for a moment;
+// each gives up rather than wait long, and the next run tries again).
 // Idempotent: a second run removes nothing.
 import type pg from 'pg';
 
@@ -10,6 +11,7 @@ export interface PruneResult {
   removed: number;
   keys: number;
   partitionsDropped: number;
+  partitionsCreated: number;
   cutoff: Date;
 }
 
@@ -38,5 +40,7 @@ export async function pruneTelemetry(client: pg.ClientBase): Promise<PruneResult
     Number((await client.query<{ keys: string }>('select telemetry.prune_dedup_keys() as keys')).rows[0]!.keys));
   const partitionsDropped = await asWorker(client, async () =>
     (await client.query<{ dropped: number }>('select telemetry.drop_expired_partitions() as dropped')).rows[0]!.dropped);
-  return { removed, keys, partitionsDropped, cutoff };
+  const partitionsCreated = await asWorker(client, async () =>
+    (await client.query<{ created: number }>('select telemetry.create_partitions_ahead() as created')).rows[0]!.created);
+  return { removed, keys, partitionsDropped, partitionsCreated, cutoff };
 }

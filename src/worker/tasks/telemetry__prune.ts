@@ -11,9 +11,9 @@ export const telemetryPrunePayload = z.strictObject({
 
 export const telemetryPrune: Task = async (payload, helpers) => {
   const { _cron: cron } = telemetryPrunePayload.parse(payload ?? {});
-  const { removed, keys, partitionsDropped } = await helpers.withPgClient((client) => pruneTelemetry(client));
+  const { removed, keys, partitionsDropped, partitionsCreated } = await helpers.withPgClient((client) => pruneTelemetry(client));
   helpers.logger.info(
     `telemetry prune${cron ? ` (scheduled ${cron.ts}${cron.backfilled ? ', backfilled' : ''})` : ''}: ` +
-      `removed ${removed} events, ${keys} de-duplication keys; dropped ${partitionsDropped} emptied partitions`,
+      `removed ${removed} events, ${keys} de-duplication keys; dropped ${partitionsDropped} emptied partitions, created ${partitionsCreated} days of partitions ahead`,
   );
 };

@@ -79,16 +79,45 @@ describe('telemetry.prune_events', () => {
     });
   });
 
-  it('follows retention_days, and creates the coming week of partitions', async () => {
+  it('follows retention_days', async () => {
     await as(db.pool, { role: 'tp_owner' }, async (c) => {
       const w = await createWorld(c);
       await insertAt(c, w, ['-10 days', '-6 days', '-4 days', '0']);
       await c.query('update telemetry.settings set retention_days = 5');
-      await c.query(`drop table if exists telemetry.product_usage_events_p${ymd(6)}`);
       expect((await c.query('select telemetry.prune_events() as removed')).rows[0].removed).toBe('2');
-      expect((await c.query(`select to_regclass('telemetry.product_usage_events_p${ymd(6)}') is not null as present`)).rows[0].present).toBe(true);
       await rollupMatchesLedger(c);
     });
+  });
+
+  it('creates the coming week of partitions in a step of its own, which gives up while recording keeps the ledger busy', async () => {
+    const w = await createWorld(db.pool);
+    const coming = `telemetry.product_usage_events_p${ymd(6)}`;
+    const present = async () => (await db.pool.query(`select to_regclass($1) is not null as present`, [coming])).rows[0].present;
+    await db.pool.query(`drop table ${coming}`);
+    const recorder = await db.pool.connect();
+    try {
+      await recorder.query('begin');
+      await recorder.query(`select telemetry.record_event('support.diagnostics_opened', $1, $2, $3, 'tenant', $2)`, [w.workspaceId, w.tenantId, w.userId]);
+      const worker = (sql: string) => as(db.pool, { role: 'tp_worker', settings: { lock_timeout: '3s' } }, async (c) => (await c.query(sql)).rows[0].n, { commit: true });
+      // The prune runs no DDL: it neither waits for recording nor holds the ledger exclusively (rolled
+      // back, so that the other tests' prune runs stay theirs).
+      await as(db.pool, { role: 'tp_worker', settings: { lock_timeout: '3s' } }, async (c) => {
+        await c.query('select telemetry.prune_events()');
+        const { rows: [held] } = await c.query(`select count(*)::int as n from pg_locks where pid = pg_backend_pid()
+            and mode = 'AccessExclusiveLock' and relation = 'telemetry.product_usage_events'::regclass`);
+        expect(held.n).toBe(0);
+      });
+      expect(await present()).toBe(false);
+      expect(await worker('select telemetry.create_partitions_ahead() as n')).toBe(0); // gave up after its lock_timeout
+      expect(await present()).toBe(false);
+      await recorder.query('commit');
+      expect(await worker('select telemetry.create_partitions_ahead() as n')).toBe(1);
+      expect(await present()).toBe(true);
+      expect(await worker('select telemetry.create_partitions_ahead() as n')).toBe(0); // nothing missing
+    } finally {
+      await recorder.query('rollback').catch(() => {});
+      recorder.release();
+    }
   });
 
   it('runs beside a concurrent prune and concurrent recording: nothing fails, every count stays exact', async () => {

@@ -117,6 +117,7 @@ describe('function grants', () => {
     [`select * from telemetry.event_counts(now() - interval '1 hour', now())`, ['tp_system_operator', 'tp_dba_reader']],
     [`select telemetry.prune_events()`, ['tp_worker']],
     [`select telemetry.drop_expired_partitions()`, ['tp_worker']],
+    [`select telemetry.create_partitions_ahead()`, ['tp_worker']],
   ];
   it.each(cases)('%s is executable by %j only', async (sql, allowed) => {
     for (const role of notOwner) {
