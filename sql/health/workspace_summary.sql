@@ -1,6 +1,7 @@
 -- One row per active workspace (or the one given): overall level (worst by precedence), the
 -- dominant drivers (dimensions at the overall level, in dimension order; none when ok), the top
--- driver's reason, the single next link, and each dimension's level. The dashboard row, the KPIs,
+-- driver's reason, the single next link (the tenant's only when its id names no tenant of another
+-- workspace), and each dimension's level. The dashboard row, the KPIs,
 -- the cards and the DBA view are all this function.
 create or replace function health.workspace_summary(p_window text, p_workspace_id uuid default null)
   returns table (
@@ -25,6 +26,7 @@ as $$
          case when g.worst > 0 then g.by_severity_reason[1] end,
          case when g.worst > 0 then g.by_severity_label[1:pg_catalog.cardinality(pg_catalog.array_positions(g.severities, g.worst))] else '{}' end,
          case when g.worst > 0 and g.by_severity_tenant[1] is not null
+                   and not health.tenant_id_in_other_workspace(g.by_severity_tenant[1], g.workspace_id)
                 then pg_catalog.format('/system/tenants/%s?window=%s', g.by_severity_tenant[1], p_window)
               else pg_catalog.format('/system/workspaces/%s?window=%s', g.workspace_id, p_window)
          end,

@@ -1,5 +1,6 @@
 -- A tenant's health card (SPEC §4.3): its workspace's card plus the tenant, same drivers and link
--- as the dashboard. No row (null) for an archived or unknown tenant or an archived workspace.
+-- as the dashboard. No row (null) for an archived or unknown tenant, an archived workspace, or an
+-- id that active tenants of two workspaces share (health.tenant_id_in_other_workspace).
 create or replace function system_api.tenant_health(tenant_id uuid, "window" system_api.console_window)
   returns system_api.tenant_health_card
   language sql stable strict parallel safe
@@ -18,8 +19,9 @@ as $$
     cross join lateral system_api.workspace_health(t.workspace_id, "window") as c
    where t.id = tenant_health.tenant_id
      and t.archived_at is null
+     and not health.tenant_id_in_other_workspace(t.id, t.workspace_id)
      and c.workspace_id is not null
 $$;
 comment on function system_api.tenant_health(uuid, system_api.console_window) is
-  'The health card of a tenant''s workspace for the window, naming the tenant (null when archived or unknown).';
+  'The health card of a tenant''s workspace for the window, naming the tenant (null when archived, unknown, or its id is shared by active tenants of two workspaces).';
 grant execute on function system_api.tenant_health(uuid, system_api.console_window) to tp_system_operator;

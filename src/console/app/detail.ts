@@ -72,7 +72,7 @@ export async function loadTenant(tenantId: string, window: WindowKey): Promise<H
 }`,
     { tenantId, window: windowEnum(window) },
   );
-  if (!card) throw new NotFound(`No active tenant of an active workspace has the id ${tenantId}.`);
+  if (!card) throw new NotFound(`No active tenant of an active workspace has the id ${tenantId}, or tenants of more than one workspace share it.`);
   const { workspaceHealthDimensions: dimensions } = await graphql<{ workspaceHealthDimensions: Dimension[] }>(
     `query ConsoleTenantDimensions($workspaceId: UUID!, $window: ConsoleWindow!) {
   workspaceHealthDimensions(workspaceId: $workspaceId, window: $window) { ${dimensionFields} }

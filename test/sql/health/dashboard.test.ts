@@ -116,6 +116,25 @@ describe('next link', () => {
       expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(tenantLink(h.tenantId, 'last_7_days'));
     }));
 
+  it('points at the workspace, and shows no tenant card, while another workspace has an active tenant with the same id', () =>
+    scenario(db, async (s) => {
+      const h = await healthyWorkspace(s.c);
+      await fx.onboardingSession(s.c, h.workspaceId, h.tenantId, { status: 'abandoned', startedAgo: '1 minute' });
+      const other = await healthyWorkspace(s.c, 'Other');
+      // Tenant ids are unique per workspace only: another workspace's tenant may reuse the id.
+      await s.c.query(`insert into platform.tenants (workspace_id, id, name) values ($1, $2, 'Copy')`, [other.workspaceId, h.tenantId]);
+      const tenantCard = async () => {
+        await s.asOperator();
+        return (await s.c.query(`select (system_api.tenant_health($1, 'last_7_days')).workspace_id`, [h.tenantId])).rows[0].workspace_id;
+      };
+      expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(workspaceLink(h.workspaceId, 'last_7_days'));
+      expect(await tenantCard()).toBeNull();
+      await s.asOwner();
+      await s.c.query(`update platform.tenants set archived_at = now() where workspace_id = $1 and id = $2`, [other.workspaceId, h.tenantId]);
+      expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(tenantLink(h.tenantId, 'last_7_days'));
+      expect(await tenantCard()).toBe(h.workspaceId);
+    }));
+
   it('points at the workspace when two tenants are at the level', () =>
     scenario(db, async (s) => {
       const h = await healthyWorkspace(s.c);
