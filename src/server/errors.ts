@@ -39,7 +39,11 @@ export function maskError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
   // Errors of the request itself (parse, validation, limits): about our public schema only.
   if (!original || original instanceof GraphQLError) return error;
-  if (isSafeError(original)) return rebuild(error, original.message, { ...(original.extensions ?? {}) });
+  // grafast's own client-facing errors, also when wrapped (e.g. "Query planning error" around
+  // "No mutation type found in schema": the API is read-only).
+  for (let cause: unknown = original; cause instanceof Error; cause = cause.cause) {
+    if (isSafeError(cause)) return rebuild(error, cause.message, { ...(cause.extensions ?? {}) });
+  }
 
   const { code, message, detail, hint } = original as DatabaseErrorLike;
   if (typeof code === 'string' && ownCode.test(code)) {

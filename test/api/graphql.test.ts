@@ -146,6 +146,15 @@ describe('errors', () => {
     ]);
   });
 
+  it('refuses a mutation or a subscription as a client error (the API is read-only), not as an internal one', async () => {
+    for (const operation of ['mutation { x }', 'subscription { x }']) {
+      const { status, body } = await api.graphql(operation);
+      expect(status, operation).toBe(400);
+      expect(body.errors[0].extensions?.code, operation).not.toBe('INTERNAL_ERROR');
+      expect(body.errors[0].message, operation).toMatch(/mutation|subscription/i);
+    }
+  });
+
   it('masks internal errors: no SQL, schema, table or privilege wording reaches the client', async () => {
     const { body } = await api.graphql('{ apiProbeLeak }');
     expect(body.data).toEqual({ apiProbeLeak: null });
