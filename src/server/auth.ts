@@ -42,7 +42,9 @@ export async function authenticate(header: string | undefined, key: Uint8Array):
       requiredClaims: ['sub', 'exp', 'role'],
       // no clock tolerance: an expired token is refused from its first second (SPEC §5)
     });
-    if (typeof payload.sub !== 'string' || payload.sub.trim() === '' || payload.sub.length > 200) {
+    // No control characters: the operator id becomes a Postgres setting, which cannot hold a NUL,
+    // and none belongs in an id.
+    if (typeof payload.sub !== 'string' || payload.sub.trim() === '' || payload.sub.length > 200 || /\p{Cc}/u.test(payload.sub)) {
       return refuse('the token has no usable subject (sub)');
     }
     if (payload.role !== operatorRole) {

@@ -59,6 +59,7 @@ describe('authentication, before the query is parsed and before any SQL', () => 
     }],
     ['a token without a subject', () => sign({ role: 'system_operator', exp: now() + 300 })],
     ['a token with an empty subject', () => sign({ role: 'system_operator', sub: ' ', exp: now() + 300 })],
+    ['a token whose subject holds a NUL character', () => sign({ role: 'system_operator', sub: 'op\u0000x', exp: now() + 300 })],
     ['a token without an expiry', () => sign({ role: 'system_operator', sub: 'op' })],
     ['a token without a role', () => sign({ sub: 'op', exp: now() + 300 })],
   ];
