@@ -9,6 +9,8 @@ create or replace function telemetry.forget_deleted_events() returns trigger
   set search_path = pg_catalog, pg_temp
 as $$
 begin
+  -- The rollups must follow: whatever the deleting session set, its rows are not a prune's batch.
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
   if tg_table_name = 'workspaces' then
     delete from telemetry.product_usage_events as e using gone as g where e.workspace_id = g.id;
   else

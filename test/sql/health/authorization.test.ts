@@ -79,6 +79,9 @@ describe('authorization', () => {
     expect(err.code).toBe('23505');
     const check = await rejection(as(db.pool, { role: 'tp_owner' }, (c) => c.query(`insert into health.settings (singleton) values (false)`)));
     expect(check.code).toBe('23514');
+    for (const sql of ['delete from health.settings', 'truncate health.settings']) {
+      expect((await rejection(as(db.pool, { role: 'tp_owner' }, (c) => c.query(sql)))).code, sql).toBe('23001');
+    }
     const { rows } = await db.pool.query(`select count(*)::int as n from health.settings`);
     expect(rows[0].n).toBe(1);
   });

@@ -130,6 +130,11 @@ describe('next link', () => {
       expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(workspaceLink(h.workspaceId, 'last_7_days'));
       expect(await tenantCard()).toBeNull();
       await s.asOwner();
+      await s.c.query(`update platform.workspaces set archived_at = now() where id = $1`, [other.workspaceId]);
+      expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(tenantLink(h.tenantId, 'last_7_days')); // archived: counts nowhere
+      expect(await tenantCard()).toBe(h.workspaceId);
+      await s.asOwner();
+      await s.c.query(`update platform.workspaces set archived_at = null where id = $1`, [other.workspaceId]);
       await s.c.query(`update platform.tenants set archived_at = now() where workspace_id = $1 and id = $2`, [other.workspaceId, h.tenantId]);
       expect(await linkOf(s, h.workspaceId, 'last_7_days')).toBe(tenantLink(h.tenantId, 'last_7_days'));
       expect(await tenantCard()).toBe(h.workspaceId);

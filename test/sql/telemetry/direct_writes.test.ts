@@ -110,4 +110,17 @@ describe('a deleted workspace or tenant', () => {
       expect(rows).toEqual([{ workspace_id: kept.workspaceId }]);
       await rollupMatchesLedger(c);
     }));
+
+  it('takes its counts with it even when the deleting admin asks for a prune\'s batched delete', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c, { tenants: 2 });
+      await writeDirectly(c, { ...w, tenantId: w.tenantIds[1]! }, '1 hour');
+      await c.query(`select set_config('role', 'tp_admin_plane', true), set_config('tenantpulse.workspace_id', $1, true)`, [w.workspaceId]);
+      // (a custom setting any session may set; it makes the ledger's delete trigger skip the rollups)
+      await c.query(`select set_config('tenantpulse.rollup_batched_delete', 'on', true)`);
+      await c.query('delete from platform.tenants where id = $1', [w.tenantIds[1]]);
+      await c.query(`select set_config('role', 'tp_owner', true)`);
+      expect(await summary(c, 'last_24_hours')).toMatchObject({ total_events: 0 });
+      await rollupMatchesLedger(c);
+    }));
 });

@@ -159,6 +159,24 @@ describe('telemetry.prune_events', () => {
     expect(await keys()).toBe(1);
   });
 
+  it('keeps the key of an event older than the last cutoff that is still recorded (retention raised since): its retry finds it', async () => {
+    const w = await createWorld(db.pool);
+    const pack = '00000000-0000-4000-8000-00000000dd01';
+    const record = (at: string) => as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, async (c) =>
+      (await c.query(`select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', $4, '{}', now() - $5::interval) as id`,
+        [w.workspaceId, w.tenantId, w.userId, pack, at])).rows[0].id, { commit: true });
+    await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      await c.query('update telemetry.settings set retention_days = 30');
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      await c.query('select telemetry.prune_events()');
+    }, { commit: true });
+    await db.pool.query('update telemetry.settings set retention_days = 90');
+    await db.pool.query(`select telemetry.ensure_partitions(now() - interval '50 days', now() - interval '50 days')`);
+    const first = await record('50 days'); // older than the last prune's cutoff, within today's retention
+    await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.prune_dedup_keys()'), { commit: true });
+    expect(await record('0 seconds')).toBe(first);
+  });
+
   it('empties expired days without locking the ledger; the emptied partitions are dropped once recording lets go', async () => {
     const w = await createWorld(db.pool);
     await insertAt(db.pool, w, [...old, '-89 days']);

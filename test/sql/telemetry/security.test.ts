@@ -107,6 +107,10 @@ describe('catalog, settings and prune runs', () => {
       expect((await rejection(db.pool.query('update telemetry.settings set retention_days = $1', [days]))).code).toBe('23514');
     }
     expect((await rejection(db.pool.query('insert into telemetry.settings (singleton) values (false)'))).code).toBe('23514');
+    for (const sql of ['delete from telemetry.settings', 'truncate telemetry.settings']) {
+      const error = await rejection(as(db.pool, { role: 'tp_owner' }, (c) => c.query(sql)));
+      expect({ code: error.code, message: error.message }, sql).toEqual({ code: '23001', message: 'telemetry.settings holds exactly one row: update it instead' });
+    }
   });
 });
 
