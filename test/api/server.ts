@@ -28,6 +28,10 @@ export async function startTestApi(
   // One password per test run: test files run in parallel and share the cluster-wide role.
   const url = await prepareAuthenticatorLogin(databaseUrl, { password: `tp_api_test_${inject('postgres').runId}` });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // As the test database's own pool (helpers/database.ts): a client the teardown's forced drop
+  // kills while it is still closing reports 57P01, which is expected there.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let checkouts = 0;
   pool.on('acquire', () => { checkouts += 1; });
   const api = await createGraphqlApi({ production: false, ...options, pool, jwtSecret: testJwtSecret });
