@@ -15,7 +15,7 @@ declare
   v_found boolean;
   v_dropped int := 0;
 begin
-  select r.cutoff into v_cutoff from telemetry.prune_runs as r order by r.ran_at desc, r.id desc limit 1; -- the last prune's
+  v_cutoff := telemetry.last_prune_cutoff();
   if v_cutoff is null then
     return 0;
   end if;

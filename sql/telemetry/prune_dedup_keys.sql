@@ -12,13 +12,14 @@ declare
   v_cutoff timestamptz;
   v_removed bigint;
 begin
-  select r.cutoff into v_cutoff from telemetry.prune_runs as r order by r.ran_at desc, r.id desc limit 1; -- the last prune's
+  v_cutoff := telemetry.last_prune_cutoff();
   if v_cutoff is null then
     return 0;
   end if;
   delete from telemetry.event_dedup_keys as k
    where k.occurred_at < v_cutoff
      and not exists (select from telemetry.product_usage_events as e
+                      -- (the bound lets the plan read the expired partitions only)
                       where e.occurred_at < v_cutoff and e.occurred_at = k.occurred_at
                         and e.workspace_id = k.workspace_id and e.id = k.event_id);
   get diagnostics v_removed = row_count;

@@ -32,8 +32,7 @@ export async function pruneTelemetry(client: pg.ClientBase): Promise<PruneResult
   const { removed, cutoff } = await asWorker(client, async () => {
     const { rows: [pruned] } = await client.query<{ removed: string }>('select telemetry.prune_events() as removed');
     await client.query('reset role'); // prune_runs is the DBA's to read, not the worker's
-    const { rows: [run] } = await client.query<{ cutoff: Date }>(
-      'select cutoff from telemetry.prune_runs order by ran_at desc, id desc limit 1');
+    const { rows: [run] } = await client.query<{ cutoff: Date }>('select telemetry.last_prune_cutoff() as cutoff');
     return { removed: Number(pruned!.removed), cutoff: run!.cutoff };
   });
   const keys = await asWorker(client, async () =>

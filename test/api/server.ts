@@ -7,6 +7,7 @@ import { mintOperatorToken } from '../../src/server/auth.ts';
 import { createGraphqlApi, type GraphqlApi, type GraphqlApiOptions } from '../../src/server/api.ts';
 import { prepareAuthenticatorLogin } from '../../src/server/authenticator.ts';
 import { createHttpServer, listen, type ConsoleHandler } from '../../src/server/http.ts';
+import { ignoreTeardownErrors } from '../helpers/database.ts';
 
 export const testJwtSecret = 'test-secret-of-at-least-32-characters-long!';
 
@@ -28,10 +29,7 @@ export async function startTestApi(
   // One password per test run: test files run in parallel and share the cluster-wide role.
   const url = await prepareAuthenticatorLogin(databaseUrl, { password: `tp_api_test_${inject('postgres').runId}` });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // As the test database's own pool (helpers/database.ts): a client the teardown's forced drop
-  // kills while it is still closing reports 57P01, which is expected there.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  ignoreTeardownErrors(pool); // (its clients may still be closing when the database is dropped)
   let checkouts = 0;
   pool.on('acquire', () => { checkouts += 1; });
   const api = await createGraphqlApi({ production: false, ...options, pool, jwtSecret: testJwtSecret });

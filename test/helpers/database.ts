@@ -41,6 +41,16 @@ export async function createTestDatabase({ empty = false } = {}): Promise<{ name
   };
 }
 
+/**
+ * A client killed when the database is dropped (with force) at teardown reports 57P01: expected.
+ * Handlers on idle and checked-out clients also satisfy graphile-worker, which asks for them on
+ * the pools it shares. Failed queries still reject as usual.
+ */
+export function ignoreTeardownErrors(pool: pg.Pool): void {
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+}
+
 /** Registers this file's database: created before its tests, dropped after them. */
 export function useTestDatabase(): TestDatabase {
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
@@ -48,11 +58,7 @@ export function useTestDatabase(): TestDatabase {
   beforeAll(async () => {
     database = await createTestDatabase();
     pool = new pg.Pool({ connectionString: database.url, max: 6 });
-    // A client killed when the database is dropped (with force) at teardown reports 57P01:
-    // expected. Handlers on idle and checked-out clients also satisfy graphile-worker, which
-    // asks for them on the pools it shares. Failed queries still reject as usual.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    ignoreTeardownErrors(pool);
   });
   afterAll(async () => {
     await pool?.end();
