@@ -177,6 +177,20 @@ describe('telemetry.prune_events', () => {
     expect(await record('0 seconds')).toBe(first);
   });
 
+  it('drops only the partitions before the last prune\'s cutoff, not before an earlier, shorter retention\'s', async () => {
+    const day40 = `telemetry.product_usage_events_p${ymd(-40)}`;
+    await db.pool.query(`select telemetry.ensure_partitions(now() - interval '40 days', now() - interval '40 days')`);
+    const prune = (days: number) => as(db.pool, { role: 'tp_owner' }, async (c) => {
+      await c.query('update telemetry.settings set retention_days = $1', [days]);
+      await c.query(`select set_config('role', 'tp_worker', true)`);
+      await c.query('select telemetry.prune_events()');
+    }, { commit: true });
+    await prune(30);
+    await prune(90); // the last prune: day -40 is within retention again
+    await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions()'), { commit: true });
+    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day40])).rows[0].present).toBe(true);
+  });
+
   it('empties expired days without locking the ledger; the emptied partitions are dropped once recording lets go', async () => {
     const w = await createWorld(db.pool);
     await insertAt(db.pool, w, [...old, '-89 days']);
