@@ -146,26 +146,32 @@ begin
   if v_event.deduplicated then
     v_milestone := (record_event.workspace_id, v_event.event_name, record_event.subject_id,
                     coalesce(record_event.metadata ->> v_event.dedup_metadata_key, ''));
-    insert into telemetry.event_dedup_keys as k (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
-    values (v_milestone.workspace_id, v_milestone.event_name, v_milestone.subject_id, v_milestone.dedup_value, v_id, record_event.occurred_at)
-    on conflict do nothing;
-    if not found then
+    loop
+      insert into telemetry.event_dedup_keys as k (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
+      values (v_milestone.workspace_id, v_milestone.event_name, v_milestone.subject_id, v_milestone.dedup_value, v_id, record_event.occurred_at)
+      on conflict do nothing;
+      exit when found;
       -- A retry (possibly concurrent: the insert above waited for the first to commit). The key
       -- is found by the same milestone value its constraint's hash index holds.
       select k.event_id, k.occurred_at into v_existing_id, v_existing_at
         from telemetry.event_dedup_keys as k
        where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone = v_milestone
          for update;
-      perform from telemetry.product_usage_events as e
-       where e.workspace_id = record_event.workspace_id and e.id = v_existing_id and e.occurred_at = v_existing_at;
       if found then
-        return v_existing_id;
+        perform from telemetry.product_usage_events as e
+         where e.workspace_id = record_event.workspace_id and e.id = v_existing_id and e.occurred_at = v_existing_at;
+        if found then
+          return v_existing_id;
+        end if;
+        -- The first event has been pruned: this retry records anew, under the key it holds locked.
+        update telemetry.event_dedup_keys as k
+           set event_id = v_id, occurred_at = record_event.occurred_at
+         where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone = v_milestone;
+        exit;
       end if;
-      -- The first event has been pruned: this retry records anew.
-      update telemetry.event_dedup_keys as k
-         set event_id = v_id, occurred_at = record_event.occurred_at
-       where (k.workspace_id, k.event_name, k.subject_id, k.dedup_value)::telemetry.milestone = v_milestone;
-    end if;
+      -- The key was collected (prune_dedup_keys) between the insert and the lock: insert it again,
+      -- so the event is never written without its key.
+    end loop;
   end if;
 
   insert into telemetry.product_usage_events

@@ -112,6 +112,15 @@ describe('workspace/tenant consistency', () => {
     expect([error.code, error.message]).toEqual(['23503', 'a tenant cannot move to another workspace']);
   });
 
+  it('keeps a tenant\'s id, so its events cannot be left under an id no tenant has', async () => {
+    const error = await rejection(as(db.pool, { role: 'tp_admin_plane', workspaceId: B.workspace }, async (c) => {
+      const { rows } = await c.query(`insert into platform.tenants (workspace_id, name) values ($1, 'bare') returning id`, [B.workspace]);
+      await c.query(`update platform.tenants set name = 'renamed', id = id where id = $1`, [rows[0].id]);
+      return c.query(`update platform.tenants set id = $1 where id = $2`, [randomUUID(), rows[0].id]);
+    }));
+    expect([error.code, error.message]).toEqual(['23503', 'a tenant cannot change its id']);
+  });
+
   it('removes a workspace\'s rows with it (on delete cascade)', async () => {
     const remaining = await as(db.pool, { role: 'tp_owner' }, async (c) => {
       await c.query('delete from platform.workspaces where id = $1', [A.workspace]);

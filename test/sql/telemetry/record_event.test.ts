@@ -249,6 +249,57 @@ describe('telemetry.record_event writes', () => {
     expect(await record(sql, [w.workspaceId, w.tenantId, w.userId, '0'], identity)).toBe(late);
   });
 
+  it('keeps a late retry single when the pruned first event\'s key is collected in the middle of it', async () => {
+    const w = await createWorld(db.pool);
+    const identity: Identity = { role: 'tp_admin_plane', workspaceId: w.workspaceId };
+    const subject = '77777777-7777-4777-8777-777777777777';
+    const sql = `select telemetry.record_event('reports.stored_report_created', $1, $2, $3, 'stored_report', '${subject}', '{"report_type":"permission_posture"}', now() - $4::interval) as id`;
+    await record(sql, [w.workspaceId, w.tenantId, w.userId, '10 days'], identity);
+    await as(db.pool, { role: 'tp_owner' }, async (client) => {
+      await client.query('update telemetry.settings set retention_days = 5');
+      await client.query('set local role tp_worker');
+      await client.query('select telemetry.prune_events()'); // the event goes, its key stays until collected
+    }, { commit: true });
+    await db.pool.query('update telemetry.settings set retention_days = 90');
+    const [holder, collector, recorder] = [await db.pool.connect(), await db.pool.connect(), await db.pool.connect()];
+    const waitsForLock = async (client: typeof holder) => {
+      const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      return async () => {
+        for (let tries = 0; tries < 100; tries += 1) {
+          const { rows } = await db.pool.query(`select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid]);
+          if (rows.length > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`backend ${pid} never waited for a lock`);
+      };
+    };
+    try {
+      // The key is held, so the collector waits to delete it and the retry, which finds the key
+      // taken, then waits behind the collector to lock it: it finds the key gone.
+      const collectorWaits = await waitsForLock(collector);
+      const recorderWaits = await waitsForLock(recorder);
+      await holder.query('begin');
+      await holder.query(`select from telemetry.event_dedup_keys where subject_id = $1 for update`, [subject]);
+      await collector.query(`set role tp_worker`);
+      const collected = collector.query<{ n: string }>('select telemetry.prune_dedup_keys() as n');
+      await collectorWaits();
+      await recorder.query('begin');
+      await recorder.query(`select set_config('role', 'tp_admin_plane', true), set_config('tenantpulse.workspace_id', $1, true)`, [w.workspaceId]);
+      const recording = recorder.query<{ id: string }>(sql, [w.workspaceId, w.tenantId, w.userId, '1 day']);
+      await recorderWaits();
+      await holder.query('commit');
+      expect(Number((await collected).rows[0]!.n)).toBeGreaterThanOrEqual(1); // (other tests' keys too)
+      const late = (await recording).rows[0]!.id;
+      await recorder.query('commit');
+      expect(await record(sql, [w.workspaceId, w.tenantId, w.userId, '0'], identity)).toBe(late);
+      expect((await ledgerRows(db.pool, w.workspaceId)).map((r) => r.id)).toEqual([late]);
+    } finally {
+      for (const client of [holder, recorder]) await client.query('rollback').catch(() => {});
+      await collector.query('reset role').catch(() => {});
+      for (const client of [holder, collector, recorder]) client.release();
+    }
+  });
+
   it('stores one row when two connections record the same milestone at once', async () => {
     const w = await createWorld(db.pool);
     const sql = `select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', '55555555-5555-4555-8555-555555555555') as id`;
