@@ -76,8 +76,10 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
     async run(args) {
       const { values } = parseArgs({ args, options: { sub: { type: 'string' }, ttl: { type: 'string', default: '8h' } } });
       if (!values.sub) throw new Error('usage: token --sub <operator id> [--ttl 8h]');
-      const { secret } = resolveJwtSecret(loadConfig());
-      console.log(await mintOperatorToken(secret, { sub: values.sub, ttlSeconds: parseTtl(values.ttl) }));
+      const jwtSecret = resolveJwtSecret(loadConfig());
+      console.log(await mintOperatorToken(jwtSecret.secret, { sub: values.sub, ttlSeconds: parseTtl(values.ttl) }));
+      // Which secret signed it, so a token the server refuses is explained (another data dir).
+      console.error(jwtSecret.source === 'environment' ? 'signed with TENANTPULSE_JWT_SECRET' : `signed with the secret kept in ${jwtSecret.file}`);
     },
   },
 };

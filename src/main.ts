@@ -1,5 +1,6 @@
 // `npm start`: database (DATABASE_URL, else embedded), migrations, HTTP server, job runner.
-// Ctrl-C / SIGTERM stops them in reverse order, the embedded Postgres last.
+// Ctrl-C / SIGTERM stops them in reverse order: the server (letting requests in progress finish),
+// the job runner, the embedded Postgres last.
 import { loadConfig } from './config.ts';
 import { createConsoleHandler } from './console/serve.ts';
 import { explainConnectionError } from './db/connection.ts';
@@ -9,13 +10,14 @@ import { createPool } from './db/pool.ts';
 import { createGraphqlApi } from './server/api.ts';
 import { serverDatabaseUrl } from './server/authenticator.ts';
 import { consoleLink } from './server/console-link.ts';
-import { createHttpServer, listen } from './server/http.ts';
+import { closeServer, createHttpServer, listen } from './server/http.ts';
 import { resolveJwtSecret } from './server/jwt-secret.ts';
 import { applyRetentionOverride } from './telemetry/settings.ts';
 import { startJobRunner } from './worker/runner.ts';
 
 const log = (line: string) => console.log(`tenantpulse: ${line}`);
-
+/** How long a stop lets requests in progress finish (at most the 5 s statement timeout, and some). */
+const drainMs = 8000;
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
@@ -56,17 +58,21 @@ async function start(): Promise<void> {
   const graphql = await createGraphqlApi({ pool, jwtSecret, production: config.NODE_ENV === 'production' });
   stops.push(() => graphql.release());
 
-  const server = createHttpServer({ pool, graphql, console: createConsoleHandler() });
-  await listen(server, { host: config.HOST, port: config.PORT });
-  stops.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
-
   const workerPool = createPool(database.connectionString, 4, log);
   stops.push(() => workerPool.end());
   const runner = await startJobRunner(workerPool, log);
   stops.push(() => runner.stop());
 
+  // Pushed last, so stopped first: no new requests, then the worker, then the database.
+  const server = createHttpServer({ pool, graphql, console: createConsoleHandler() });
+  await listen(server, { host: config.HOST, port: config.PORT });
+  stops.push(() => closeServer(server, drainMs));
+
   log(`listening on http://${config.HOST}:${config.PORT} (console: /system, GraphQL: POST /graphql, health: /healthz)`);
-  if (!config.DATABASE_URL) log(await consoleLink({ host: config.HOST, port: config.PORT, jwtSecret, path: '/system' }));
+  // A sign-in link for the local, embedded default; never a live credential in a production log.
+  if (!config.DATABASE_URL && config.NODE_ENV !== 'production') {
+    log(await consoleLink({ host: config.HOST, port: config.PORT, jwtSecret, path: '/system' }));
+  }
 }
 
 process.once('SIGINT', () => void shutdown(0));

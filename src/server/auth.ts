@@ -25,6 +25,14 @@ export function jwtKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
+/**
+ * An operator id a token may carry: not blank, at most 200 characters, no control characters (it
+ * becomes a Postgres setting, which cannot hold a NUL, and none belongs in an id).
+ */
+export function isUsableSubject(sub: unknown): sub is string {
+  return typeof sub === 'string' && sub.trim() !== '' && sub.length <= 200 && !/\p{Cc}/u.test(sub);
+}
+
 const refuse = (message: string): AuthResult => ({ ok: false, status: 401, code: 'UNAUTHENTICATED', message });
 
 /**
@@ -42,11 +50,7 @@ export async function authenticate(header: string | undefined, key: Uint8Array):
       requiredClaims: ['sub', 'exp', 'role'],
       // no clock tolerance: an expired token is refused from its first second (SPEC §5)
     });
-    // No control characters: the operator id becomes a Postgres setting, which cannot hold a NUL,
-    // and none belongs in an id.
-    if (typeof payload.sub !== 'string' || payload.sub.trim() === '' || payload.sub.length > 200 || /\p{Cc}/u.test(payload.sub)) {
-      return refuse('the token has no usable subject (sub)');
-    }
+    if (!isUsableSubject(payload.sub)) return refuse('the token has no usable subject (sub)');
     if (payload.role !== operatorRole) {
       return { ok: false, status: 403, code: 'FORBIDDEN', message: `the token's role is not ${operatorRole}` };
     }
@@ -85,7 +89,8 @@ export async function mintOperatorToken(
   secret: string,
   { sub, ttlSeconds, role = operatorRole }: { sub: string; ttlSeconds: number; role?: string },
 ): Promise<string> {
-  if (sub.trim() === '') throw new Error('the operator id (--sub) must not be empty');
+  // (the server would refuse any other token as subject-less)
+  if (!isUsableSubject(sub)) throw new Error('the operator id (--sub) must be 1 to 200 characters, not blank, without control characters');
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -20,18 +20,30 @@ export interface HttpOptions {
   console?: ConsoleHandler;
 }
 
+/** How long /healthz waits for the database: a server that accepts but never answers is down too. */
+export const healthzTimeoutMs = 2000;
+
 async function healthz(pool: pg.Pool, res: ServerResponse): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), healthzTimeoutMs);
+  });
   try {
-    await pool.query('select 1');
+    await Promise.race([pool.query('select 1'), timeout]);
     sendJson(res, 200, { status: 'ok' });
   } catch {
     sendJson(res, 503, { status: 'unavailable', reason: 'the database does not answer' });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 export function createHttpServer({ pool, graphql, console: consoleHandler }: Pick<HttpOptions, 'pool' | 'graphql' | 'console'>): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // An absolute-form target (`POST http://host/graphql`, as some proxies send) is routed by its
+    // path like any other.
+    req.url = url.pathname + url.search;
     if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       await healthz(pool, res);
       return;
@@ -49,19 +61,34 @@ export function createHttpServer({ pool, graphql, console: consoleHandler }: Pic
   });
 }
 
-/** Listens, turning "port in use" into a sentence. */
+/** Listens, turning the usual failures into a sentence that names the variable to change. */
 export function listen(server: Server, { host, port }: Pick<HttpOptions, 'host' | 'port'>): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
           ? new Error(`port ${port} on ${host} is already in use (set PORT to another port)`)
-          : error,
+          : new Error(`cannot listen on ${host}:${port} (check HOST and PORT): ${error.message}`),
       );
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
       resolve();
     });
+  });
+}
+
+/**
+ * Stops taking connections and lets the requests in progress finish, for at most `drainMs`; then
+ * cuts what is left. Idle keep-alive connections are closed at once.
+ */
+export function closeServer(server: Server, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }

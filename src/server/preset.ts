@@ -189,13 +189,26 @@ export function makeApiPreset(options: ApiPresetOptions): GraphileConfig.Preset 
     },
     ruru: {
       htmlParts: {
-        // Opening /graphiql#token=<jwt> (the link `npm start` prints) pre-fills the header.
+        // Opening /graphiql#token=<jwt> pre-fills the header. GraphiQL fetches the schema before
+        // its header editor has loaded, without headers: a request to /graphql that carries no
+        // Authorization header gets the token too, so the docs and completion load at once.
         headerScripts: (original: string) =>
           `${original}\n<script>(function () {\n` +
           `  var match = /(?:^#|&)token=([A-Za-z0-9_\\-.]+)/.exec(location.hash);\n` +
           `  if (!match) return;\n` +
-          `  RURU_CONFIG.initialHeaders = JSON.stringify({ Authorization: 'Bearer ' + match[1] }, null, 2);\n` +
+          `  var authorization = 'Bearer ' + match[1];\n` +
+          `  RURU_CONFIG.initialHeaders = JSON.stringify({ Authorization: authorization }, null, 2);\n` +
           `  history.replaceState(null, '', location.pathname + location.search);\n` +
+          `  var originalFetch = window.fetch;\n` +
+          `  window.fetch = function (input, init) {\n` +
+          `    var target = new URL(typeof input === 'string' || input instanceof URL ? input : input.url, location.href);\n` +
+          `    var headers = new Headers((init && init.headers) || (input instanceof Request ? input.headers : undefined));\n` +
+          `    if (target.origin === location.origin && target.pathname === '/graphql' && !headers.has('authorization')) {\n` +
+          `      headers.set('authorization', authorization);\n` +
+          `      init = Object.assign({}, init, { headers: headers });\n` +
+          `    }\n` +
+          `    return originalFetch.call(window, input, init);\n` +
+          `  };\n` +
           `})();</script>`,
       },
     },

@@ -2,11 +2,12 @@
 // operator's identity in SQL, errors, limits. Throw-away probe functions (probes.ts) live in this
 // file's database only.
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, listen } from '../../src/server/http.ts';
+import { createPool } from '../../src/db/pool.ts';
+import { createHttpServer, healthzTimeoutMs, listen } from '../../src/server/http.ts';
 import { as, useTestDatabase } from '../helpers/database.ts';
 import { installProbes } from './probes.ts';
 import { startTestApi, testJwtSecret, type TestApi } from './server.ts';
@@ -202,6 +203,22 @@ describe('limits', () => {
     expect(status).toBe(413);
   });
 
+  it('routes an absolute-form request target (as some proxies send) by its path', async () => {
+    const token = await api.token();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(api.baseUrl);
+      const req = request({ hostname, port, method: 'POST', path: `${api.baseUrl}/graphql`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: '{ apiProbeOne(label: "x") { n } }' }));
+    });
+    expect(status).toBe(200);
+    expect(JSON.parse(text).data.apiProbeOne).toBeTruthy();
+  });
+
   it('accepts a body just under the limit', async () => {
     const padding = ' '.repeat(1024 * 1024 - 200);
     const { status } = await api.graphql(`{ apiProbeOne(label: "x") { n } ${padding}}`);
@@ -279,6 +296,27 @@ describe('HTTP surface', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.end();
+    }
+  });
+
+  it('answers /healthz with 503 when the database accepts connections but never answers (a hung server)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => void sockets.push(socket)); // accepts, never speaks: a stopped (SIGSTOP) Postgres
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const pool = createPool(`postgres://nobody:x@127.0.0.1:${(silent.address() as AddressInfo).port}/none`, 1, () => {});
+    const server = createHttpServer({ pool });
+    await listen(server, { host: '127.0.0.1', port: 0 });
+    try {
+      const started = performance.now();
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
+      expect(response.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(healthzTimeoutMs + 1000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await pool.end().catch(() => {});
     }
   });
 

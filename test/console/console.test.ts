@@ -103,6 +103,22 @@ describe.skipIf(!hasChromium)('the system console in a browser', () => {
     });
   }
 
+  it('opens GraphiQL signed in by the #token= link: its first schema request already carries the token', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/graphql') statuses.push(response.status());
+    });
+    const schema = page.waitForResponse((response) =>
+      new URL(response.url()).pathname === '/graphql' && (response.request().postData() ?? '').includes('__schema'));
+    await page.goto(`${api.baseUrl}/graphiql#token=${token}`);
+    expect((await schema).status()).toBe(200);
+    expect(page.url()).toBe(`${api.baseUrl}/graphiql`); // the token left the address bar
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    await context.close();
+  });
+
   it('shows the seeded counts and the attention order on the dashboard (default window: last 24 hours)', async () => {
     const page = await open('/system');
     const figures = await dashboardFigures(page);

@@ -6,8 +6,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/db/embedded.ts';
+import pg from 'pg';
+import { embeddedDatabaseName } from '../../src/db/database.ts';
+import { embeddedUrl, freePort } from '../../src/db/embedded.ts';
 import { repoRoot } from '../../src/db/migrations.ts';
+import { mintOperatorToken } from '../../src/server/auth.ts';
 
 interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
@@ -57,22 +60,57 @@ describe('npm start', () => {
   chmodSync(dataDir, 0o755);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves /healthz on an embedded Postgres, refuses a second instance, and stops cleanly', async () => {
+  it('serves /healthz on an embedded Postgres, refuses a second instance, and stops cleanly, finishing a request in progress', async () => {
     const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
     const first = start(env);
+    let inProgress: Promise<Response> | undefined;
+    let holder: pg.Client | undefined;
     try {
       await waitFor(() => first.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
+      expect(first.output(), 'the local sign-in link').toMatch(/open http:\/\/127\.0\.0\.1:\d+\/system#token=/);
       expect(await healthy(Number(env.PORT))).toBe(true);
 
       const second = start({ ...env, PORT: String(await freePort()) });
       expect(await second.exited).toBe(1);
       expect(second.output()).toMatch(/data directory .* is in use by Postgres pid \d+/);
       expect(await healthy(Number(env.PORT)), 'the first instance keeps serving').toBe(true);
+
+      // A request still running when the stop comes (it waits for a lock held here) is answered.
+      holder = new pg.Client({ connectionString: embeddedUrl(dataDir, Number(env.TENANTPULSE_PG_PORT), embeddedDatabaseName) });
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query('lock table platform.workspaces in access exclusive mode');
+      const token = await mintOperatorToken(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim(), { sub: 'ops', ttlSeconds: 60 });
+      inProgress = fetch(`http://127.0.0.1:${env.PORT}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ healthKpis(window: last_24_hours) { totalWorkspaces } }' }),
+      });
+      await waitFor(async () => (await holder!.query(`select 1 from pg_locks where not granted`)).rowCount! > 0, 'the request to wait');
     } finally {
       first.child.kill('SIGTERM');
     }
+    await waitFor(() => first.output().includes('stopping'), 'the stop to begin');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holder!.query('commit');
+    await holder!.end();
+    const response = await inProgress!;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { healthKpis: { totalWorkspaces: 0 } } });
     expect(await first.exited).toBe(0);
     expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
+  });
+
+  it('prints no operator token in production', async () => {
+    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const run = start({ ...env, NODE_ENV: 'production', TENANTPULSE_JWT_SECRET: 'a-production-secret-of-at-least-32-chars' });
+    try {
+      await waitFor(() => run.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.output()).not.toContain('token=');
   });
 
   it('keeps its data between runs and says when its HTTP port is taken', async () => {
