@@ -52,9 +52,28 @@ async function withMigrateTool(run: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Brings the database to the latest committed migration; a no-op when it is already there. */
+/** graphile-migrate only tries its advisory lock, and says this when another migration holds it. */
+const lockBusy = 'Failed to get exclusive lock';
+const lockWaitMs = 120_000;
+
+/**
+ * Brings the database to the latest committed migration; a no-op when it is already there. While
+ * another process migrates the same database (a second instance starting, `npm run prune` beside
+ * `npm start`), waits for it, then finds nothing left to do.
+ */
 export async function migrateDatabase(connectionString: string, log: Log = () => {}): Promise<void> {
-  await withMigrateTool(() => migrate(settingsFor(connectionString, log)));
+  const deadline = Date.now() + lockWaitMs;
+  for (let waited = false; ; waited = true) {
+    try {
+      await withMigrateTool(() => migrate(settingsFor(connectionString, log)));
+      return;
+    } catch (error) {
+      if ((error as Error).message !== lockBusy) throw error;
+      if (Date.now() > deadline) throw new Error(`another process has been migrating this database for over ${lockWaitMs / 1000} s`);
+      if (!waited) log('another process is migrating this database: waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** The source files of the next (uncommitted) migration, in order. */

@@ -86,6 +86,23 @@ describe('npm run migrate', () => {
     expect(await snapshot()).toEqual(afterFirst);
   });
 
+  it('waits while another process migrates the same database (its advisory lock), then migrates', async () => {
+    const url = await emptyDatabase();
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query(`select pg_advisory_lock(4727445306447283)`); // graphile-migrate's lock
+      const migrating = migrate(url);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await holder.query(`select pg_advisory_unlock(4727445306447283)`);
+      const { stdout } = await migrating;
+      expect(stdout).toContain('another process is migrating this database: waiting for it');
+      expect(stdout).toContain('database is at the current schema');
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('creates the roles as a user with CREATEROLE only (not a superuser), then migrates; a second run is a no-op', async () => {
     // Roles are cluster-wide: a cluster of its own, where none of ours exists yet.
     const cluster = await startScratchCluster();

@@ -32,7 +32,7 @@ const runs = async () => (await db.pool.query('select rows_removed::int from tel
 describe('telemetry__prune', () => {
   it('is scheduled daily at 03:00 UTC under a stable identifier with a backfill window', () => {
     const [item] = parseCronItems(cronItems);
-    expect(item).toMatchObject({ task: 'telemetry__prune', identifier: 'telemetry__prune', options: { backfillPeriod: 2 * 86_400_000 } });
+    expect(item).toMatchObject({ task: 'telemetry__prune', identifier: 'telemetry__prune', options: { backfillPeriod: 2 * 86_400_000, maxAttempts: 10 } });
     const digest = (iso: string) => { const d = new Date(iso); return { min: d.getUTCMinutes(), hour: d.getUTCHours(), date: d.getUTCDate(), month: d.getUTCMonth() + 1, dow: d.getUTCDay() }; };
     expect(item!.match(digest('2026-11-24T03:00:00Z'))).toBe(true);
     expect(item!.match(digest('2026-11-24T04:00:00Z'))).toBe(false);
