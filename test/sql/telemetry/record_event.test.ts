@@ -133,9 +133,24 @@ describe('telemetry.record_event rejections', () => {
     const old = await refused(recordSql({ occurred_at: `now() - interval '90 days 1 second'` }));
     expect(old.code).toBe('TP005');
     expect(old.detail).toContain('is older than 90 days (retention_days)');
-    // just inside both limits
-    await record(recordSql({ occurred_at: `now() + interval '4 minutes'` }));
-    await record(recordSql({ occurred_at: `now() - interval '89 days 23 hours'` }));
+    // at both limits (now() is the transaction's: exactly 5 minutes ahead, exactly 90 days back)
+    await record(recordSql({ occurred_at: `now() + interval '5 minutes'` }));
+    await record(recordSql({ occurred_at: `now() - interval '90 days'` }));
+  });
+
+  it('TP005: follows telemetry.settings.retention_days', async () => {
+    const { early, atLimit } = await as(db.pool, { role: 'tp_owner' }, async (c) => {
+      await c.query('update telemetry.settings set retention_days = 30');
+      await c.query('select set_config(\'role\', \'tp_admin_plane\', true), set_config(\'tenantpulse.workspace_id\', $1, true)', [world.workspaceId]);
+      const params = [world.workspaceId, world.tenantId, world.userId];
+      await c.query('savepoint attempt');
+      const early = await rejection(c.query(recordSql({ occurred_at: `now() - interval '30 days 1 second'` }), params));
+      await c.query('rollback to savepoint attempt');
+      const atLimit = (await c.query(recordSql({ occurred_at: `now() - interval '30 days'` }), params)).rows[0].id;
+      return { early, atLimit };
+    });
+    expect([early.code, early.detail]).toEqual(['TP005', expect.stringContaining('is older than 30 days (retention_days)')]);
+    expect(atLimit).toEqual(expect.any(String));
   });
 
   it('TP006: rejects a null subject_id and a subject_type the event does not allow', async () => {

@@ -47,12 +47,14 @@ describe('usage summary', () => {
       const w = await createWorld(c);
       const idle = await createWorld(c);
       void idle;
+      const atNow = await createWorld(c); // active by its one event, at now() exactly
       // outside: exactly at the start, and one second after now(); inside: one second after the start, and now()
       await openDiagnostics(c, w, [`-${length}`, `-${length} -1 second`, '1 second', `-${length} +1 second`, '0']);
+      await openDiagnostics(c, atNow, ['0']);
       const s = await summary(c, window);
       const { rows: [bounds] } = await c.query(`select now() - $1::interval as start, now() as end`, [length]);
-      expect(s).toEqual({ window_start: bounds.start, window_end: bounds.end, active_workspaces: 1, total_workspaces: 2, participation_rate: 0.5, total_events: 2 });
-      expect((await families(c, window)).find((f) => f.event_name === 'support.diagnostics_opened').event_count).toBe(2);
+      expect(s).toEqual({ window_start: bounds.start, window_end: bounds.end, active_workspaces: 2, total_workspaces: 3, participation_rate: 2 / 3, total_events: 3 });
+      expect((await families(c, window)).find((f) => f.event_name === 'support.diagnostics_opened').event_count).toBe(3);
     });
   });
 
