@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../src/db/migrations.ts';
 import { prepareAuthenticatorLogin } from '../../src/server/authenticator.ts';
 import { makeApiPreset } from '../../src/server/preset.ts';
-import { useTestDatabase } from '../helpers/database.ts';
+import { ignoreTeardownErrors, useTestDatabase } from '../helpers/database.ts';
 
 const db = useTestDatabase();
 const sdlFile = path.join(repoRoot, 'schema.graphql');
@@ -21,6 +21,7 @@ let release: () => Promise<void>;
 beforeAll(async () => {
   const url = await prepareAuthenticatorLogin(db.url, { password: `tp_api_test_${inject('postgres').runId}` });
   pool = new pg.Pool({ connectionString: url, max: 2 });
+  ignoreTeardownErrors(pool); // (its clients may still be closing when the database is dropped)
   const preset = makeApiPreset({ pool });
   const pgl = postgraphile(preset);
   schema = await pgl.getSchema();
