@@ -84,6 +84,35 @@ describe('telemetry__prune', () => {
     await db.pool.query('delete from graphile_worker._private_jobs');
   });
 
+  it('lets a stop cancel a prune that waits on a lock (after the runner\'s grace period): the job is retried later', async () => {
+    await seedExpired(3);
+    const holder = await db.pool.connect();
+    const utils = await makeWorkerUtils({ pgPool: db.pool, logger });
+    try {
+      await holder.query('begin');
+      await holder.query('lock table telemetry.prune_runs in access exclusive mode');
+      await utils.addJob('telemetry__prune', {});
+      const runner = await run({ pgPool: db.pool, taskList, logger, preset: { worker: { ...preset.worker, gracefulShutdownAbortTimeout: 500 } }, pollInterval: 100, noHandleSignals: true, concurrency: 1 });
+      const waiting = async () => (await db.pool.query(`select 1 from pg_locks where not granted and relation = 'telemetry.prune_runs'::regclass`)).rowCount! > 0;
+      for (let i = 0; i < 100 && !(await waiting()); i += 1) await new Promise((r) => setTimeout(r, 100));
+      expect(await waiting(), 'the prune waits for the lock').toBe(true);
+      const started = performance.now();
+      const giveUp = setTimeout(() => void holder.query('rollback'), 8000); // (a stop that waits for the lock ends after all)
+      await runner.stop();
+      clearTimeout(giveUp);
+      expect(performance.now() - started, 'the stop did not wait for the lock').toBeLessThan(5000);
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+      await utils.release();
+    }
+    const { rows } = await db.pool.query(`select attempts, last_error, locked_at from graphile_worker.jobs where task_identifier = 'telemetry__prune'`);
+    expect(rows).toEqual([{ attempts: 1, last_error: expect.stringContaining('canceling statement due to user request'), locked_at: null }]);
+    expect(await expiredLeft(), 'the cancelled prune removed nothing').toBe(3);
+    await db.pool.query('delete from graphile_worker._private_jobs');
+    await db.pool.query(`delete from telemetry.product_usage_events where occurred_at < now() - interval '90 days'`);
+  });
+
   it('catches up a missed day from the crontab: the runner backfills the 03:00 run it missed', async () => {
     await seedExpired(7);
     const before = (await runs()).length;
