@@ -11,6 +11,7 @@ import { embeddedDatabaseName } from '../../src/db/database.ts';
 import { embeddedUrl, freePort } from '../../src/db/embedded.ts';
 import { repoRoot } from '../../src/db/migrations.ts';
 import { mintOperatorToken } from '../../src/server/auth.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
@@ -25,15 +26,6 @@ function start(env: Record<string, string>): Started {
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const healthy = async (port: number) => {

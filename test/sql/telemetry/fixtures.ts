@@ -2,6 +2,7 @@
 // service would), plus small readers of what the ledger holds (superuser: RLS does not apply).
 import type pg from 'pg';
 import { expect } from 'vitest';
+import { as } from '../../helpers/database.ts';
 
 export interface World {
   workspaceId: string;
@@ -42,6 +43,15 @@ export async function ledgerRows(db: Queryable, workspaceId: string) {
 export async function ledgerCount(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from telemetry.product_usage_events');
   return rows[0]!.n;
+}
+
+/** A committed prune_events() run as tp_worker with retention_days set to `days` (left so). */
+export async function pruneWithRetention(pool: pg.Pool, days: number): Promise<void> {
+  await as(pool, { role: 'tp_owner' }, async (c) => {
+    await c.query('update telemetry.settings set retention_days = $1', [days]);
+    await c.query('set local role tp_worker');
+    await c.query('select telemetry.prune_events()');
+  }, { commit: true });
 }
 
 export async function dedupKeyCount(db: Queryable): Promise<number> {

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { as, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, rollupMatchesLedger, type World } from './fixtures.ts';
+import { createWorld, ledgerCount, pruneWithRetention, rollupMatchesLedger, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -165,11 +165,7 @@ describe('telemetry.prune_events', () => {
     const record = (at: string) => as(db.pool, { role: 'tp_admin_plane', workspaceId: w.workspaceId }, async (c) =>
       (await c.query(`select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', $4, '{}', now() - $5::interval) as id`,
         [w.workspaceId, w.tenantId, w.userId, pack, at])).rows[0].id, { commit: true });
-    await as(db.pool, { role: 'tp_owner' }, async (c) => {
-      await c.query('update telemetry.settings set retention_days = 30');
-      await c.query(`select set_config('role', 'tp_worker', true)`);
-      await c.query('select telemetry.prune_events()');
-    }, { commit: true });
+    await pruneWithRetention(db.pool, 30);
     await db.pool.query('update telemetry.settings set retention_days = 90');
     await db.pool.query(`select telemetry.ensure_partitions(now() - interval '50 days', now() - interval '50 days')`);
     const first = await record('50 days'); // older than the last prune's cutoff, within today's retention
@@ -180,13 +176,8 @@ describe('telemetry.prune_events', () => {
   it('drops only the partitions before the last prune\'s cutoff, not before an earlier, shorter retention\'s', async () => {
     const day40 = `telemetry.product_usage_events_p${ymd(-40)}`;
     await db.pool.query(`select telemetry.ensure_partitions(now() - interval '40 days', now() - interval '40 days')`);
-    const prune = (days: number) => as(db.pool, { role: 'tp_owner' }, async (c) => {
-      await c.query('update telemetry.settings set retention_days = $1', [days]);
-      await c.query(`select set_config('role', 'tp_worker', true)`);
-      await c.query('select telemetry.prune_events()');
-    }, { commit: true });
-    await prune(30);
-    await prune(90); // the last prune: day -40 is within retention again
+    await pruneWithRetention(db.pool, 30);
+    await pruneWithRetention(db.pool, 90); // the last prune: day -40 is within retention again
     await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions()'), { commit: true });
     expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day40])).rows[0].present).toBe(true);
   });

@@ -2,7 +2,8 @@
 // key, nothing written on rejection, and retry-safe de-duplication.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, type Identity, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, recordSql, withoutPartitionsOf, type World } from './fixtures.ts';
+import { waitFor } from '../../helpers/wait.ts';
+import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, pruneWithRetention, recordSql, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 let world: World;
@@ -251,11 +252,7 @@ describe('telemetry.record_event writes', () => {
     const sql = `select telemetry.record_event('reports.stored_report_created', $1, $2, $3, 'stored_report', '44444444-4444-4444-8444-444444444444', '{"report_type":"permission_posture"}', now() - $4::interval) as id`;
     const first = await record(sql, [w.workspaceId, w.tenantId, w.userId, '10 days'], identity);
     expect(await record(sql, [w.workspaceId, w.tenantId, w.userId, '1 day'], identity)).toBe(first);
-    await as(db.pool, { role: 'tp_owner' }, async (client) => {
-      await client.query('update telemetry.settings set retention_days = 5');
-      await client.query('set local role tp_worker');
-      await client.query('select telemetry.prune_events()');
-    }, { commit: true });
+    await pruneWithRetention(db.pool, 5);
     await db.pool.query('update telemetry.settings set retention_days = 90');
     expect(await ledgerRows(db.pool, w.workspaceId)).toEqual([]);
     const late = await record(sql, [w.workspaceId, w.tenantId, w.userId, '1 day'], identity);
@@ -270,23 +267,13 @@ describe('telemetry.record_event writes', () => {
     const subject = '77777777-7777-4777-8777-777777777777';
     const sql = `select telemetry.record_event('reports.stored_report_created', $1, $2, $3, 'stored_report', '${subject}', '{"report_type":"permission_posture"}', now() - $4::interval) as id`;
     await record(sql, [w.workspaceId, w.tenantId, w.userId, '10 days'], identity);
-    await as(db.pool, { role: 'tp_owner' }, async (client) => {
-      await client.query('update telemetry.settings set retention_days = 5');
-      await client.query('set local role tp_worker');
-      await client.query('select telemetry.prune_events()'); // the event goes, its key stays until collected
-    }, { commit: true });
+    await pruneWithRetention(db.pool, 5); // the event goes, its key stays until collected
     await db.pool.query('update telemetry.settings set retention_days = 90');
     const [holder, collector, recorder] = [await db.pool.connect(), await db.pool.connect(), await db.pool.connect()];
     const waitsForLock = async (client: typeof holder) => {
       const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-      return async () => {
-        for (let tries = 0; tries < 100; tries += 1) {
-          const { rows } = await db.pool.query(`select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid]);
-          if (rows.length > 0) return;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        throw new Error(`backend ${pid} never waited for a lock`);
-      };
+      return () => waitFor(async () => (await db.pool.query(`select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid])).rowCount! > 0,
+        `backend ${pid} to wait for a lock`, { timeoutMs: 5000, intervalMs: 50 });
     };
     try {
       // The key is held, so the collector waits to delete it and the retry, which finds the key
