@@ -85,7 +85,7 @@ export async function createGraphqlApi(options: GraphqlApiOptions): Promise<Grap
           refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use POST for GraphQL requests', { allow: 'POST' });
           return true;
         }
-        const auth = await authenticate(req.headers.authorization, key);
+        const auth = await authenticate(req.headersDistinct.authorization, key);
         if (!auth.ok) {
           const headers: Record<string, string> =
             auth.status === 401 ? { 'www-authenticate': 'Bearer realm="tenantpulse", error="invalid_token"' } : {};

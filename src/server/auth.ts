@@ -40,7 +40,12 @@ const refuse = (message: string): AuthResult => ({ ok: false, status: 401, code:
  * every asymmetric algorithm are refused); `sub`, `exp` and `role` are required, and `role` must
  * be `system_operator` (a valid token of another role gets 403).
  */
-export async function authenticate(header: string | undefined, key: Uint8Array): Promise<AuthResult> {
+export async function authenticate(headers: string | readonly string[] | undefined, key: Uint8Array): Promise<AuthResult> {
+  // Node keeps the first of repeated headers in `req.headers`; a request may carry one
+  // Authorization (RFC 9110), so two are refused rather than judged by either.
+  const all = typeof headers === 'string' ? [headers] : (headers ?? []);
+  if (all.length > 1) return refuse('more than one Authorization header');
+  const header = all[0];
   if (header === undefined || header === '') return refuse('missing Authorization: Bearer <token> header');
   const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
   if (!match || match[1]!.length > maxTokenLength) return refuse('malformed Authorization header (expected "Bearer <JWT>")');

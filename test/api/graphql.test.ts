@@ -87,6 +87,25 @@ describe('authentication, before the query is parsed and before any SQL', () => 
     expect(response.status).toBe(401);
   });
 
+  it('answers 401 to two Authorization headers, even when the first holds a valid token', async () => {
+    const valid = `Bearer ${await api.token()}`;
+    const forged = `Bearer ${await sign({ role: 'system_operator', sub: 'op', exp: now() + 300 }, { secret: 'another-secret-of-at-least-32-characters' })}`;
+    const before = api.checkouts();
+    for (const authorization of [[valid, forged], [valid, valid]]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        // raw header pairs, so the header is sent twice (fetch would join the values into one); raw
+        // pairs get no automatic Host header
+        const headers = ['host', new URL(api.baseUrl).host, 'content-type', 'application/json', ...authorization.flatMap((value) => ['authorization', value])];
+        const req = request(`${api.baseUrl}/graphql`, { method: 'POST', headers },
+          (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        req.on('error', reject);
+        req.end(JSON.stringify({ query: '{ apiProbeWhoami { roleName } }' }));
+      });
+      expect(status).toBe(401);
+    }
+    expect(api.checkouts()).toBe(before);
+  });
+
   it('answers 403 for a valid token of another role, running no SQL', async () => {
     const before = api.checkouts();
     const { status, body } = await api.graphql(unparsable, { token: await api.token('op', { role: 'tenant_admin' }) });
