@@ -10,4 +10,4 @@ as $$
 $$;
 comment on function health.configured_window() is
   'Window of the DBA views: setting tenantpulse.health_window, default last_24_hours (validated).';
-grant execute on function health.configured_window() to tp_system_operator, tp_dba_reader;
+grant execute on function health.configured_window() to tp_system_operator;

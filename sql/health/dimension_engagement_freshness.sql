@@ -89,4 +89,4 @@ $$;
 comment on function health.dimension_engagement_freshness(timestamptz, interval, uuid, boolean) is
   'Engagement freshness per active workspace (or the one given) over the window (p_as_of - p_length, p_as_of], from the latest telemetry event '
   '(p_with_evidence: the evidence also counts the events in the window).';
-grant execute on function health.dimension_engagement_freshness(timestamptz, interval, uuid, boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_engagement_freshness(timestamptz, interval, uuid, boolean) to tp_system_operator;

@@ -61,4 +61,4 @@ as $$
 $$;
 comment on function health.dimension_governance_pressure(uuid, boolean) is
   'p_with_evidence = false: evidence null. Governance pressure per active workspace (or the one given): worst findings verdict over its active tenants.';
-grant execute on function health.dimension_governance_pressure(uuid, boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_governance_pressure(uuid, boolean) to tp_system_operator;

@@ -39,4 +39,4 @@ as $$
 $$;
 comment on function health.dimension_onboarding_readiness(uuid, boolean) is
   'p_with_evidence = false: evidence null. Onboarding readiness per active workspace (or the one given): worst latest-session verdict over its active tenants.';
-grant execute on function health.dimension_onboarding_readiness(uuid, boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_onboarding_readiness(uuid, boolean) to tp_system_operator;

@@ -117,4 +117,4 @@ as $$
 $$;
 comment on function health.dimension_operational_stability(timestamptz, interval, uuid) is
   'Operational stability per active workspace (or the one given) over the window (p_as_of - p_length, p_as_of].';
-grant execute on function health.dimension_operational_stability(timestamptz, interval, uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_operational_stability(timestamptz, interval, uuid) to tp_system_operator;

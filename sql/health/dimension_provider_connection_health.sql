@@ -50,4 +50,4 @@ as $$
 $$;
 comment on function health.dimension_provider_connection_health(uuid, boolean) is
   'p_with_evidence = false: evidence null. Provider connection health per active workspace (or the one given): worst connection verdict over its active tenants.';
-grant execute on function health.dimension_provider_connection_health(uuid, boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_provider_connection_health(uuid, boolean) to tp_system_operator;

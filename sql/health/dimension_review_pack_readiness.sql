@@ -92,4 +92,4 @@ as $$
 $$;
 comment on function health.dimension_review_pack_readiness(timestamptz, interval, uuid) is
   'Review-pack readiness per active workspace (or the one given) over the window (p_as_of - p_length, p_as_of].';
-grant execute on function health.dimension_review_pack_readiness(timestamptz, interval, uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.dimension_review_pack_readiness(timestamptz, interval, uuid) to tp_system_operator;

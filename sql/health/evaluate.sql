@@ -39,4 +39,4 @@ $$;
 comment on function health.evaluate(text, uuid, boolean) is
   'Health of every active workspace (or the one given) on each of the six dimensions, now, for the window '
   '(p_with_evidence = false: the per-tenant dimensions leave evidence null).';
-grant execute on function health.evaluate(text, uuid, boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.evaluate(text, uuid, boolean) to tp_system_operator;

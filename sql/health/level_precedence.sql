@@ -13,7 +13,7 @@ as $$
 $$;
 comment on function health.severity(health.level) is
   'Severity rank of a level: critical 3 > warn 2 > unknown 1 > ok 0 (the one precedence of SPEC §4.1).';
-grant execute on function health.severity(health.level) to tp_system_operator, tp_dba_reader;
+grant execute on function health.severity(health.level) to tp_system_operator;
 
 create or replace function health.worse(p_a health.level, p_b health.level) returns health.level
   language sql immutable parallel safe
@@ -27,7 +27,7 @@ as $$
 $$;
 comment on function health.worse(health.level, health.level) is
   'The worse of two levels by health.severity (nulls ignored).';
-grant execute on function health.worse(health.level, health.level) to tp_system_operator, tp_dba_reader;
+grant execute on function health.worse(health.level, health.level) to tp_system_operator;
 
 create or replace aggregate health.worst(health.level) (
   sfunc = health.worse,
@@ -37,4 +37,4 @@ create or replace aggregate health.worst(health.level) (
 );
 comment on aggregate health.worst(health.level) is
   'The worst level of a set by health.severity; null for an empty set.';
-grant execute on function health.worst(health.level) to tp_system_operator, tp_dba_reader;
+grant execute on function health.worst(health.level) to tp_system_operator;

@@ -18,4 +18,4 @@ as $$
 $$;
 comment on function health.previous_levels(text, uuid) is
   'Levels of the windowed dimensions over the previous window of equal length (as of now() minus the length).';
-grant execute on function health.previous_levels(text, uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.previous_levels(text, uuid) to tp_system_operator;

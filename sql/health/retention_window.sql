@@ -9,4 +9,4 @@ as $$
 $$;
 comment on function health.retention_days() is
   'Telemetry retention in days (telemetry.settings.retention_days), readable by the health readers.';
-grant execute on function health.retention_days() to tp_system_operator, tp_dba_reader;
+grant execute on function health.retention_days() to tp_system_operator;

@@ -64,4 +64,4 @@ as $$
 $$;
 comment on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) is
   'Rolls per-tenant verdicts up to every active workspace (or the one given): worst level, reason of the most telling verdict at that level, evidence, and the attributed tenant when exactly one is at the level.';
-grant execute on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) to tp_system_operator, tp_dba_reader;
+grant execute on function health.roll_up_tenants(uuid, text, health.tenant_result[], boolean) to tp_system_operator;

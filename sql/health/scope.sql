@@ -21,7 +21,7 @@ as $$
 $$;
 comment on function health.active_workspaces(uuid) is
   'The active workspaces, or the one given when it is active (the scope of a health evaluation).';
-grant execute on function health.active_workspaces(uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.active_workspaces(uuid) to tp_system_operator;
 
 -- The active tenants of the active workspaces in scope.
 create or replace function health.active_tenants(p_workspace_id uuid default null)
@@ -40,4 +40,4 @@ as $$
 $$;
 comment on function health.active_tenants(uuid) is
   'The active tenants of the active workspaces, or of the one given (the scope of a per-tenant health dimension).';
-grant execute on function health.active_tenants(uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.active_tenants(uuid) to tp_system_operator;

@@ -53,7 +53,7 @@ end
 $$;
 comment on function health.last_event_at(uuid[], timestamptz, timestamptz) is
   'Per given workspace: occurred_at of its latest event (of an active tenant) in (p_after, p_as_of], or null.';
-grant execute on function health.last_event_at(uuid[], timestamptz, timestamptz) to tp_system_operator, tp_dba_reader;
+grant execute on function health.last_event_at(uuid[], timestamptz, timestamptz) to tp_system_operator;
 
 -- review_packs.generation_requested events in (p_from, p_to] per given workspace (active
 -- tenants only): how many, and the distinct tenants that made them (sorted). Read from the
@@ -81,4 +81,4 @@ end
 $$;
 comment on function health.review_pack_requests(uuid[], timestamptz, timestamptz) is
   'Per given workspace: review_packs.generation_requested events (of active tenants) in (p_from, p_to], and their distinct tenants.';
-grant execute on function health.review_pack_requests(uuid[], timestamptz, timestamptz) to tp_system_operator, tp_dba_reader;
+grant execute on function health.review_pack_requests(uuid[], timestamptz, timestamptz) to tp_system_operator;

@@ -15,4 +15,4 @@ as $$
 $$;
 comment on function health.tenant_id_in_other_workspace(uuid, uuid) is
   'Whether an active tenant of another active workspace has this tenant id (then the id alone names no tenant for certain).';
-grant execute on function health.tenant_id_in_other_workspace(uuid, uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.tenant_id_in_other_workspace(uuid, uuid) to tp_system_operator;

@@ -21,4 +21,4 @@ end
 $$;
 comment on function health.window_length(text) is
   'Length of a console window given by name (last_hour, last_24_hours, last_7_days, last_30_days); the window is (now() - length, now()].';
-grant execute on function health.window_length(text) to tp_system_operator, tp_dba_reader;
+grant execute on function health.window_length(text) to tp_system_operator;

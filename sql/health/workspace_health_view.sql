@@ -1,6 +1,8 @@
 -- DBA view (SPEC §4.3): one row per active workspace with each dimension's level, for the window
--- in setting tenantpulse.health_window (default last_24_hours). Runs with the reader's rights.
--- Read through a function that turns JIT off: these plans are big but cheap to run.
+-- in setting tenantpulse.health_window (default last_24_hours). Read through a function
+-- that runs as the owner, so the reader needs no access to the platform tables health derives
+-- from (SPEC §1: the DBA reads the health views and catalogs), and that turns JIT off: these
+-- plans are big but cheap to run.
 create or replace function health.configured_summary()
   returns table (
     workspace_id uuid, workspace_name text,
@@ -10,6 +12,8 @@ create or replace function health.configured_summary()
     overall_level health.level, non_ok_count int, top_reason text
   )
   language sql stable parallel safe
+  security definer
+  set search_path = pg_catalog, pg_temp
   set jit = off
   set plan_cache_mode = force_custom_plan
 as $$

@@ -56,4 +56,4 @@ as $$
 $$;
 comment on function health.workspace_summary(text, uuid) is
   'Overall health, drivers, top reason and next link of every active workspace (or the one given) for the window.';
-grant execute on function health.workspace_summary(text, uuid) to tp_system_operator, tp_dba_reader;
+grant execute on function health.workspace_summary(text, uuid) to tp_system_operator;

@@ -9,4 +9,4 @@ as $$
 $$;
 comment on function platform.current_workspace_id() is
   'The workspace of the admin-plane context (setting tenantpulse.workspace_id), or null when unset.';
-grant execute on function platform.current_workspace_id() to tp_admin_plane, tp_system_operator, tp_dba_reader, tp_worker;
+grant execute on function platform.current_workspace_id() to tp_admin_plane, tp_system_operator, tp_worker;

@@ -9,4 +9,4 @@ end
 $console_window$;
 comment on type system_api.console_window is
   'A console time window: last_hour, last_24_hours, last_7_days or last_30_days; it covers (now() - length, now()].';
-grant usage on type system_api.console_window to tp_system_operator, tp_dba_reader;
+grant usage on type system_api.console_window to tp_system_operator;

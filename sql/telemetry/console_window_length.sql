@@ -12,4 +12,4 @@ as $$
 $$;
 comment on function telemetry.console_window_length(system_api.console_window) is
   'Length of a console window; the window is the half-open interval (now() - length, now()].';
-grant execute on function telemetry.console_window_length(system_api.console_window) to tp_system_operator, tp_dba_reader;
+grant execute on function telemetry.console_window_length(system_api.console_window) to tp_system_operator;

@@ -34,7 +34,7 @@ $$;
 comment on function telemetry.event_counts(timestamptz, timestamptz) is
   'Exact number of ledger events with occurred_at in (p_from, p_to], per workspace, tenant and event (raw: archived ones included). '
   'Whole UTC days come from the rollup, the partial days at the edges from the ledger.';
-grant execute on function telemetry.event_counts(timestamptz, timestamptz) to tp_owner, tp_system_operator, tp_dba_reader;
+grant execute on function telemetry.event_counts(timestamptz, timestamptz) to tp_owner, tp_system_operator;
 
 -- The same, for a few workspaces only (reads their rollup rows and ledger rows by index): used to
 -- take archived workspaces and tenants out of the console's totals.
@@ -77,4 +77,4 @@ end
 $$;
 comment on function telemetry.workspace_event_counts(uuid[], timestamptz, timestamptz) is
   'event_counts restricted to the given workspaces: ledger events in (p_from, p_to] per workspace, tenant and event.';
-grant execute on function telemetry.workspace_event_counts(uuid[], timestamptz, timestamptz) to tp_owner, tp_system_operator, tp_dba_reader;
+grant execute on function telemetry.workspace_event_counts(uuid[], timestamptz, timestamptz) to tp_owner, tp_system_operator;

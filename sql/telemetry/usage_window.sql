@@ -64,7 +64,7 @@ end
 $$;
 comment on function telemetry.usage_event_totals(timestamptz, timestamptz) is
   'Events in (p_from, p_to] per event name, counting only active workspaces and active tenants.';
-grant execute on function telemetry.usage_event_totals(timestamptz, timestamptz) to tp_owner, tp_system_operator, tp_dba_reader;
+grant execute on function telemetry.usage_event_totals(timestamptz, timestamptz) to tp_owner, tp_system_operator;
 
 create or replace function telemetry.active_workspace_count(p_from timestamptz, p_to timestamptz) returns int
   language plpgsql stable
@@ -101,4 +101,4 @@ end
 $$;
 comment on function telemetry.active_workspace_count(timestamptz, timestamptz) is
   'Active workspaces with at least one event of an active tenant in (p_from, p_to].';
-grant execute on function telemetry.active_workspace_count(timestamptz, timestamptz) to tp_owner, tp_system_operator, tp_dba_reader;
+grant execute on function telemetry.active_workspace_count(timestamptz, timestamptz) to tp_owner, tp_system_operator;

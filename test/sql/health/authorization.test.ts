@@ -54,6 +54,29 @@ describe('authorization', () => {
     expect(update.code).toBe('42501');
   });
 
+  it('gives the DBA reader the health views and the catalogs, and nothing else of ours to read or run', async () => {
+    const { rows } = await db.pool.query(`
+      select c.relnamespace::regnamespace || '.' || c.relname as object
+        from pg_class c
+       where c.relnamespace::regnamespace::text in ('platform', 'telemetry', 'health', 'system_api')
+         and c.relkind in ('r', 'p', 'v', 'm') and has_table_privilege('tp_dba_reader', c.oid, 'select')
+      union all
+      select p.oid::regprocedure::text
+        from pg_proc p
+       where p.pronamespace::regnamespace::text in ('platform', 'telemetry', 'health', 'system_api')
+         and has_function_privilege('tp_dba_reader', p.oid, 'execute')
+       order by 1`);
+    expect(rows.map((r) => r.object)).toEqual([
+      'health.configured_evaluation()', 'health.configured_summary()',
+      'health.dimensions', 'health.settings', 'health.workspace_dimension_health', 'health.workspace_health',
+      'telemetry.check_metadata(text,jsonb)', 'telemetry.event_catalog', 'telemetry.event_metadata_rules',
+      'telemetry.metadata_violation(text,jsonb)', 'telemetry.prune_runs', 'telemetry.settings',
+    ]);
+    for (const sql of ['select * from platform.workspaces', 'select * from platform.tenants', "select * from health.evaluate('last_24_hours', null::uuid, false)"]) {
+      expect((await rejection(as(db.pool, { role: 'tp_dba_reader' }, (c) => c.query(sql)))).code, sql).toBe('42501');
+    }
+  });
+
   it('lets the operator read but not tune the thresholds', async () => {
     const err = await rejection(as(db.pool, { role: 'tp_system_operator' }, (c) => c.query(`update health.settings set onboarding_stall_days = 1`)));
     expect(err.code).toBe('42501');

@@ -118,7 +118,7 @@ describe('function grants', () => {
   const cases: Array<[string, DbRole[]]> = [
     [`select * from system_api.usage_summary('last_hour')`, ['tp_system_operator']],
     [`select * from system_api.usage_families('last_hour')`, ['tp_system_operator']],
-    [`select * from telemetry.event_counts(now() - interval '1 hour', now())`, ['tp_system_operator', 'tp_dba_reader']],
+    [`select * from telemetry.event_counts(now() - interval '1 hour', now())`, ['tp_system_operator']],
     [`select telemetry.prune_events()`, ['tp_worker']],
     [`select telemetry.drop_expired_partitions()`, ['tp_worker']],
     [`select telemetry.create_partitions_ahead()`, ['tp_worker']],
