@@ -9,8 +9,9 @@
 --   active_workspace_count   workspaces with events in whole days of usage_daily_workspace_rollup,
 --                            or (for the rest) a raw event in the partial days, probed by index;
 --                            workspaces with an archived tenant are recounted exactly.
--- Ledger rows whose tenant does not exist at all in a workspace without archived tenants are
--- counted (the recorder never writes such rows; only a direct owner write could).
+-- Every ledger row names a tenant of its workspace (telemetry.check_event_tenant, for every
+-- writer); a row that did not (written with triggers disabled) would be counted in a workspace
+-- without archived tenants.
 create or replace function telemetry.usage_event_totals(p_from timestamptz, p_to timestamptz)
   returns table (event_name text, event_count bigint)
   language plpgsql stable

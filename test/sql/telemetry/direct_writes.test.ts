@@ -77,6 +77,40 @@ describe('rows the owner writes directly', () => {
       await rollupMatchesLedger(c);
     }));
 
+  it('must name a tenant of their workspace, on insert and on update (23503, as a foreign key would say)', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const a = await createWorld(c);
+      const b = await createWorld(c);
+      const id = await writeDirectly(c, a, '1 hour');
+      const refused = async (sql: string, params: unknown[]) => {
+        await c.query('savepoint attempt');
+        const error = await c.query(sql, params).then(() => undefined, (e: { code: string; message: string; detail: string }) => e);
+        await c.query('rollback to savepoint attempt');
+        return error && { code: error.code, message: error.message, detail: error.detail };
+      };
+      const insert = `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, occurred_at)
+                      values ($1, 'support.diagnostics_opened', $2, $3, 'tenant', $2, now())`;
+      const notATenant = (tenant: string, workspace: string) => ({
+        code: '23503', message: 'the event\'s tenant is not a tenant of its workspace',
+        detail: `tenant_id ${tenant} is not a tenant of workspace_id ${workspace}`,
+      });
+      // another workspace's tenant, an unknown tenant, an unknown workspace
+      expect(await refused(insert, [a.workspaceId, b.tenantId, a.userId])).toEqual(notATenant(b.tenantId, a.workspaceId));
+      const unknown = '00000000-0000-4000-8000-00000000dead';
+      expect(await refused(insert, [a.workspaceId, unknown, a.userId])).toEqual(notATenant(unknown, a.workspaceId));
+      expect(await refused(insert, [unknown, a.tenantId, a.userId])).toEqual(notATenant(a.tenantId, unknown));
+      // moving a row to another workspace's tenant, or to another workspace
+      expect(await refused(`update telemetry.product_usage_events set tenant_id = $2 where id = $1`, [id, b.tenantId]))
+        .toEqual(notATenant(b.tenantId, a.workspaceId));
+      expect(await refused(`update telemetry.product_usage_events set workspace_id = $2 where id = $1`, [id, b.workspaceId]))
+        .toEqual(notATenant(a.tenantId, b.workspaceId));
+      // moving it to both together is a row of the other workspace's tenant, counted there
+      await c.query(`update telemetry.product_usage_events set workspace_id = $2, tenant_id = $3 where id = $1`, [id, b.workspaceId, b.tenantId]);
+      expect((await c.query(`select workspace_id from telemetry.product_usage_events`)).rows).toEqual([{ workspace_id: b.workspaceId }]);
+      expect(await summary(c, 'last_24_hours')).toMatchObject({ active_workspaces: 1, total_events: 1 });
+      await rollupMatchesLedger(c);
+    }));
+
   it('TRUNCATE of the ledger empties the rollups and the de-duplication keys with it', () =>
     as(db.pool, { role: 'tp_owner' }, async (c) => {
       const w = await createWorld(c);
