@@ -121,3 +121,13 @@ export async function rejection(promise: Promise<unknown>): Promise<pg.DatabaseE
   }
   throw new Error('expected the statement to be refused, but it succeeded');
 }
+
+/** The error of a statement refused inside a transaction that goes on (rolled back to a savepoint). */
+export async function rejectionWithin(client: pg.PoolClient, sql: string, params: unknown[] = []): Promise<pg.DatabaseError> {
+  await client.query('savepoint attempt');
+  try {
+    return await rejection(client.query(sql, params));
+  } finally {
+    await client.query('rollback to savepoint attempt');
+  }
+}

@@ -3,7 +3,7 @@
 // the deletion of a workspace or tenant.
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { as, useTestDatabase } from '../../helpers/database.ts';
+import { as, rejectionWithin, useTestDatabase } from '../../helpers/database.ts';
 import { asOperator, createWorld, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
@@ -83,10 +83,8 @@ describe('rows the owner writes directly', () => {
       const b = await createWorld(c);
       const id = await writeDirectly(c, a, '1 hour');
       const refused = async (sql: string, params: unknown[]) => {
-        await c.query('savepoint attempt');
-        const error = await c.query(sql, params).then(() => undefined, (e: { code: string; message: string; detail: string }) => e);
-        await c.query('rollback to savepoint attempt');
-        return error && { code: error.code, message: error.message, detail: error.detail };
+        const { code, message, detail } = await rejectionWithin(c, sql, params);
+        return { code, message, detail };
       };
       const insert = `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, occurred_at)
                       values ($1, 'support.diagnostics_opened', $2, $3, 'tenant', $2, now())`;

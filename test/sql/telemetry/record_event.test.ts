@@ -1,7 +1,7 @@
 // The recorder (SPEC §3.3): every rejection with its SQLSTATE and a DETAIL naming the field or
 // key, nothing written on rejection, and retry-safe de-duplication.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { as, type Identity, rejection, useTestDatabase } from '../../helpers/database.ts';
+import { as, type Identity, rejectionWithin, useTestDatabase } from '../../helpers/database.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { createWorld, dedupKeyCount, ledgerCount, ledgerRows, pruneWithRetention, recordSql, withoutPartitionsOf, type World } from './fixtures.ts';
 
@@ -21,12 +21,7 @@ async function refused(sql: string, params: unknown[] = [world.workspaceId, worl
   const error = await as(
     db.pool,
     identity,
-    async (client) => {
-      await client.query('savepoint attempt');
-      const caught = await rejection(client.query(sql, params));
-      await client.query('rollback to savepoint attempt');
-      return caught;
-    },
+    (client) => rejectionWithin(client, sql, params),
     { commit: true },
   );
   expect({ ledger: await ledgerCount(db.pool), keys: await dedupKeyCount(db.pool) }).toEqual(before);
@@ -144,9 +139,7 @@ describe('telemetry.record_event rejections', () => {
       await c.query('update telemetry.settings set retention_days = 30');
       await c.query('select set_config(\'role\', \'tp_admin_plane\', true), set_config(\'tenantpulse.workspace_id\', $1, true)', [world.workspaceId]);
       const params = [world.workspaceId, world.tenantId, world.userId];
-      await c.query('savepoint attempt');
-      const early = await rejection(c.query(recordSql({ occurred_at: `now() - interval '30 days 1 second'` }), params));
-      await c.query('rollback to savepoint attempt');
+      const early = await rejectionWithin(c, recordSql({ occurred_at: `now() - interval '30 days 1 second'` }), params);
       const atLimit = (await c.query(recordSql({ occurred_at: `now() - interval '30 days'` }), params)).rows[0].id;
       return { early, atLimit };
     });
@@ -335,9 +328,7 @@ describe('telemetry.record_event writes', () => {
     const insertKey = `insert into telemetry.event_dedup_keys (workspace_id, event_name, subject_id, dedup_value, event_id, occurred_at)
                        values ($1, 'onboarding.checkpoint_completed', $2, $3, gen_random_uuid(), now())`;
     await as(db.pool, { role: 'tp_owner' }, async (client) => {
-      await client.query('savepoint duplicate');
-      expect(await rejection(client.query(insertKey, [w.workspaceId, subject, 'consent_granted']))).toMatchObject({ code: '23P01' });
-      await client.query('rollback to savepoint duplicate');
+      expect(await rejectionWithin(client, insertKey, [w.workspaceId, subject, 'consent_granted'])).toMatchObject({ code: '23P01' });
       await client.query(insertKey, [w.workspaceId, subject, 'tenant_bound']); // another checkpoint: another milestone
       // The recorder's lookup of an existing key (its retry path) compares the constraint's own
       // milestone value, so the hash index answers it rather than a scan of millions of keys.
