@@ -152,3 +152,21 @@ describe('platform.users', () => {
     }
   });
 });
+
+describe('the admin plane\'s workspace context', () => {
+  it('is refused by name when it is no uuid, rather than read as no workspace', async () => {
+    for (const [sql, params] of [
+      ['select id from platform.tenants', []],
+      [`insert into platform.tenants (workspace_id, name) values ($1, 'new tenant')`, [A.workspace]],
+    ] as const) {
+      const error = await rejection(as(db.pool, { role: 'tp_admin_plane', workspaceId: 'workspace-a' }, (c) => c.query(sql, [...params])));
+      expect({ code: error.code, message: error.message, detail: error.detail }, sql).toEqual({
+        code: '22P02', message: 'the workspace context is not a uuid', detail: `tenantpulse.workspace_id is 'workspace-a'`,
+      });
+    }
+    // any spelling of a uuid names its workspace
+    const { rows } = await as(db.pool, { role: 'tp_admin_plane', workspaceId: `{${A.workspace.toUpperCase()}}` },
+      (c) => c.query('select workspace_id from platform.tenants'));
+    expect(new Set(rows.map((r) => r.workspace_id))).toEqual(new Set([A.workspace]));
+  });
+});
