@@ -22,7 +22,9 @@ export class UsageEventError extends Error {
   }
 }
 
-const id = z.guid();
+// Ids are parsed by Postgres, which accepts every spelling of a uuid (braces, upper case, no
+// hyphens); a string that is none is its 22P02, passed on as it comes. Here only their presence.
+const id = z.string();
 const common = {
   workspaceId: id,
   tenantId: id,
@@ -66,6 +68,9 @@ export const usageEventInput = z.discriminatedUnion('eventName', [
 
 export type UsageEventInput = z.input<typeof usageEventInput>;
 
+/** The order in which the database reports its checks when several fail (README, the recorder). */
+const precedence: UsageEventCode[] = ['TP001', 'TP002', 'TP007', 'TP006', 'TP004', 'TP005', 'TP003'];
+
 /** Which TP code a zod issue corresponds to (the same rule the database would apply). */
 function codeForPath(path: PropertyKey[]): UsageEventCode {
   switch (path[0]) {
@@ -79,14 +84,18 @@ function codeForPath(path: PropertyKey[]): UsageEventCode {
 
 /**
  * Records a product usage event through telemetry.record_event and returns its id (the first
- * id when the milestone was already recorded). Runs on the given client, so inside the caller's
- * transaction, role and workspace context.
+ * id when the milestone was already recorded). Runs one statement on the given client, so inside
+ * the caller's transaction, role and workspace context: a refusal by zod sends nothing, while a
+ * refusal by the database aborts the caller's transaction as any failed statement does (wrap the
+ * call in a savepoint to go on after it).
  */
 export async function recordUsageEvent(client: Pick<pg.ClientBase, 'query'>, input: UsageEventInput): Promise<string> {
   const parsed = usageEventInput.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageEventError(codeForPath(issue.path), 'invalid usage event', `${issue.path.join('.') || 'input'}: ${issue.message}`, { cause: parsed.error });
+    // zod lists issues in field order; report the one the database would report first
+    const [issue, code] = parsed.error.issues.map((i) => [i, codeForPath(i.path)] as const)
+      .reduce((first, next) => (precedence.indexOf(next[1]) < precedence.indexOf(first[1]) ? next : first));
+    throw new UsageEventError(code, 'invalid usage event', `${issue.path.join('.') || 'input'}: ${issue.message}`, { cause: parsed.error });
   }
   const event = parsed.data;
   try {

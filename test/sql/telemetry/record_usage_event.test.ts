@@ -1,6 +1,7 @@
 // The TypeScript recorder client: its catalog and zod schema are identical to the SQL catalog
 // (read from the database, not restated here), and refusals surface as UsageEventError with the
 // TP code.
+import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { usageEventCatalog } from '../../../src/telemetry/catalog.ts';
 import { recordUsageEvent, UsageEventError, usageEventInput } from '../../../src/telemetry/record-usage-event.ts';
@@ -99,5 +100,34 @@ describe('recordUsageEvent', () => {
       expect((error as UsageEventError).code, JSON.stringify(input)).toBe(code);
     }
     expect(await ledgerCount(db.pool)).toBe(before);
+  });
+
+  it('reports, of several refusals, the one the database would report first', async () => {
+    const cases: Array<Record<string, unknown>> = [
+      { eventName: 'support.diagnostics_opened', subjectType: 'x', occurredAt: null },
+      { eventName: 'support.diagnostics_opened', subjectType: 'tenant', metadata: { x: 'y' }, occurredAt: null },
+      { eventName: 'support.diagnostics_opened', subjectType: 'x', tenantId: null, metadata: { x: 'y' } },
+    ];
+    for (const input of cases) {
+      const call = (record: (c: pg.PoolClient) => Promise<unknown>) => as(db.pool, { role: 'tp_admin_plane', workspaceId: world.workspaceId }, record)
+        .then(() => 'accepted', (e: { code?: string }) => e.code);
+      const sql = await call((c) => c.query(`select telemetry.record_event($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        input.eventName, world.workspaceId, 'tenantId' in input ? input.tenantId : world.tenantId, world.userId, input.subjectType,
+        world.tenantId, JSON.stringify(input.metadata ?? {}), input.occurredAt]));
+      const client = await call((c) => recordUsageEvent(c, { ...base(), subjectId: world.tenantId, ...input } as never));
+      expect(client, JSON.stringify(input)).toBe(sql);
+      expect(sql, JSON.stringify(input)).toMatch(/^TP00/);
+    }
+  });
+
+  it('leaves uuids to Postgres: any spelling it accepts records, one it refuses is its 22P02', async () => {
+    const braced = `{${world.tenantId.toUpperCase()}}`;
+    const id = await as(db.pool, { role: 'tp_admin_plane', workspaceId: world.workspaceId }, (c) =>
+      recordUsageEvent(c, { ...base(), eventName: 'support.diagnostics_opened', subjectType: 'tenant', tenantId: braced }));
+    expect(id).toEqual(expect.any(String));
+    const error = await as(db.pool, { role: 'tp_admin_plane', workspaceId: world.workspaceId }, (c) =>
+      recordUsageEvent(c, { ...base(), eventName: 'support.diagnostics_opened', subjectType: 'tenant', tenantId: 'tenant-1' })).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(UsageEventError);
+    expect(error).toMatchObject({ code: '22P02' });
   });
 });
