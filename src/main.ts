@@ -21,6 +21,10 @@ const drainMs = 8000;
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
+// A connection that Postgres's own shutdown cuts while the service stops is expected, not news.
+const poolLog = (line: string) => {
+  if (!stopping) log(line);
+};
 
 async function shutdown(exitCode: number): Promise<never> {
   if (!stopping && stops.length > 0) {
@@ -47,18 +51,18 @@ async function start(): Promise<void> {
   }
 
   if (config.TENANTPULSE_RETENTION_DAYS !== undefined) {
-    const owner = createPool(database.connectionString, 1, log);
+    const owner = createPool(database.connectionString, 1, poolLog);
     await applyRetentionOverride(owner, config.TENANTPULSE_RETENTION_DAYS).finally(() => owner.end());
     log(`telemetry retention set to ${config.TENANTPULSE_RETENTION_DAYS} days (TENANTPULSE_RETENTION_DAYS)`);
   }
 
   // The API logs in as tp_authenticator and switches to tp_system_operator per request.
-  const pool = createPool(await serverDatabaseUrl(config, database.connectionString, log), 10, log);
+  const pool = createPool(await serverDatabaseUrl(config, database.connectionString, log), 10, poolLog);
   stops.push(() => pool.end());
   const graphql = await createGraphqlApi({ pool, jwtSecret, production: config.NODE_ENV === 'production' });
   stops.push(() => graphql.release());
 
-  const workerPool = createPool(database.connectionString, 4, log);
+  const workerPool = createPool(database.connectionString, 4, poolLog);
   stops.push(() => workerPool.end());
   const runner = await startJobRunner(workerPool, log);
   stops.push(() => runner.stop());
