@@ -1,7 +1,9 @@
 -- onboarding_checkpoints.workspace_id may be omitted by the writer: take it from the session.
 -- Runs with the writer's rights, so an admin can only find sessions of its own workspace.
 -- Sessions are keyed by (workspace_id, id): should the same id exist in two workspaces the
--- writer sees, the session is ambiguous and the writer must name the workspace.
+-- writer sees, the session is ambiguous and the writer must name the workspace. A checkpoint
+-- without a session is refused as what it is, a missing session_id (the not-null constraint
+-- would otherwise meet the workspace_id this trigger could not fill first).
 create or replace function platform.fill_checkpoint_workspace() returns trigger
   language plpgsql
   set search_path = pg_catalog, pg_temp
@@ -9,6 +11,12 @@ as $$
 declare
   v_workspaces uuid[];
 begin
+  if new.session_id is null then
+    raise exception using
+      errcode = '23502', column = 'session_id', table = 'onboarding_checkpoints', schema = 'platform',
+      message = 'null value in column "session_id" of relation "onboarding_checkpoints" violates not-null constraint',
+      detail = 'an onboarding checkpoint belongs to an onboarding session: give session_id';
+  end if;
   if new.workspace_id is null then
     select pg_catalog.array_agg(s.workspace_id) into v_workspaces
       from platform.onboarding_sessions as s

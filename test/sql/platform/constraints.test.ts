@@ -89,6 +89,16 @@ describe('workspace/tenant consistency', () => {
     expect(rows[0].workspace_id).toBe(A.workspace);
   });
 
+  it('refuses a checkpoint without a session as a missing session_id, whether or not its workspace is given', async () => {
+    for (const [sql, params] of [
+      [`insert into platform.onboarding_checkpoints (session_id, checkpoint) values (null, 'tenant_bound')`, []],
+      [`insert into platform.onboarding_checkpoints (workspace_id, session_id, checkpoint) values ($1, null, 'tenant_bound')`, [A.workspace]],
+    ] as const) {
+      const error = await rejection(insert(sql, [...params]));
+      expect([error.code, error.column]).toEqual(['23502', 'session_id']);
+    }
+  });
+
   it('does not let the admin plane fill a checkpoint from another workspace\'s session', async () => {
     const error = await rejection(as(db.pool, { role: 'tp_admin_plane', workspaceId: B.workspace }, (c) =>
       c.query(`insert into platform.onboarding_checkpoints (session_id, checkpoint) values ($1, 'tenant_bound')`, [A.session])));
