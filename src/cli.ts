@@ -1,7 +1,7 @@
 // Operator and developer commands: `node src/cli.ts <command>` (see `npm run` in README).
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
-import { explainConnectionError } from './db/connection.ts';
+import { describeFailure, explainConnectionError } from './db/connection.ts';
 import { withDatabase } from './db/database.ts';
 import { commitCurrentMigration, migrateDatabase } from './db/migrations.ts';
 import { startScratchCluster } from './db/embedded.ts';
@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    console.error(`tenantpulse: ${explainConnectionError(error, process.env.DATABASE_URL ?? 'postgres://localhost').message}`);
+    console.error(describeFailure(explainConnectionError(error, process.env.DATABASE_URL ?? 'postgres://localhost')));
     process.exit(1);
   },
 );

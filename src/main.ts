@@ -3,7 +3,7 @@
 // the job runner, the embedded Postgres last.
 import { loadConfig } from './config.ts';
 import { createConsoleHandler } from './console/serve.ts';
-import { explainConnectionError } from './db/connection.ts';
+import { describeFailure, explainConnectionError } from './db/connection.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateDatabase } from './db/migrations.ts';
 import { createPool } from './db/pool.ts';
@@ -83,6 +83,6 @@ process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 start().catch(async (error: unknown) => {
-  console.error(`tenantpulse: ${(error as Error).message ?? String(error)}`);
+  console.error(describeFailure(error));
   await shutdown(1);
 });

@@ -27,3 +27,9 @@ export function explainConnectionError(error: unknown, connectionString: string)
   }
   return error instanceof Error ? error : new Error(String(error));
 }
+
+/** A fatal error as printed by the commands: the message, then a database error's DETAIL and HINT. */
+export function describeFailure(error: unknown): string {
+  const { message, detail, hint } = error instanceof Error ? (error as Error & { detail?: string; hint?: string }) : { message: String(error) };
+  return [`tenantpulse: ${message}`, detail && `DETAIL: ${detail}`, hint && `HINT: ${hint}`].filter(Boolean).join('\n');
+}

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startScratchCluster } from '../../src/db/embedded.ts';
 import { currentPlan, repoRoot, sourceMarker } from '../../src/db/migrations.ts';
-import { createTestDatabase } from '../helpers/database.ts';
+import { createTestDatabase, rejection } from '../helpers/database.ts';
 
 const run = promisify(execFile);
 
@@ -119,6 +119,59 @@ describe('npm run migrate', () => {
         `select rolname, rolsuper from pg_roles where rolname like 'tp\\_%' order by 1`);
       expect(rows).toEqual(['tp_admin_plane', 'tp_authenticator', 'tp_dba_reader', 'tp_owner', 'tp_system_operator', 'tp_worker']
         .map((rolname) => ({ rolname, rolsuper: false })));
+    } finally {
+      await admin.end();
+      await cluster.stop();
+    }
+  });
+
+  it('brings roles someone else created with plain CREATE ROLE to SPEC §1, or refuses and says what a superuser runs', async () => {
+    const cluster = await startScratchCluster();
+    const admin = new pg.Client({ connectionString: cluster.connectionString });
+    const loginAs = (user: string, password: string) => {
+      const url = new URL(cluster.urlFor('tp'));
+      [url.username, url.password] = [user, password];
+      return url.toString();
+    };
+    try {
+      await admin.connect();
+      // INHERIT is CREATE ROLE's default: tp_authenticator would read as the operator without switching.
+      await admin.query(`create role tp_owner bypassrls; create role tp_admin_plane login; create role tp_system_operator;
+                         create role tp_dba_reader createdb; create role tp_worker; create role tp_authenticator login password 'authenticator';
+                         grant tp_system_operator to tp_authenticator;
+                         create role deployer login createrole password 'deployer'; grant tp_owner, tp_worker to deployer`);
+      await admin.query(`create database tp owner deployer`);
+
+      // A CREATEROLE user may not change roles it did not create: nothing about them changes.
+      const refused = await migrate(loginAs('deployer', 'deployer')).then(() => null, (error: { stderr: string }) => error.stderr);
+      expect(refused).toContain('role tp_owner must be nobypassrls noinherit; role tp_admin_plane must be nologin noinherit;');
+      expect(refused).toContain('and deployer may not change it');
+      expect(refused).toContain('a superuser runs: alter role tp_owner nobypassrls noinherit; alter role tp_admin_plane nologin noinherit;');
+      const attributes = `select rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin, rolinherit,
+                                 (select array_agg(m.inherit_option) from pg_auth_members m where m.member = r.oid) as inherits
+                            from pg_roles r where rolname like 'tp\\_%' order by 1`;
+      expect((await admin.query(attributes)).rows.find((role) => role.rolname === 'tp_owner').rolbypassrls).toBe(true);
+
+      // A superuser's migration brings them to SPEC §1.
+      expect((await migrate(cluster.urlFor('tp'))).stdout).toContain('database is at the current schema');
+      const none = { rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolinherit: false };
+      expect((await admin.query(attributes)).rows).toEqual([
+        { rolname: 'tp_admin_plane', ...none, rolcanlogin: false, inherits: null },
+        { rolname: 'tp_authenticator', ...none, rolcanlogin: true, inherits: [false] },
+        { rolname: 'tp_dba_reader', ...none, rolcanlogin: false, inherits: null },
+        { rolname: 'tp_owner', ...none, rolcanlogin: false, inherits: null },
+        { rolname: 'tp_system_operator', ...none, rolcanlogin: false, inherits: null },
+        { rolname: 'tp_worker', ...none, rolcanlogin: false, inherits: null },
+      ]);
+      const authenticator = new pg.Client({ connectionString: loginAs('tp_authenticator', 'authenticator') });
+      await authenticator.connect();
+      try {
+        expect((await rejection(authenticator.query(`select from platform.workspaces`))).code).toBe('42501');
+        await authenticator.query(`set role tp_system_operator`);
+        expect((await authenticator.query(`select from platform.workspaces`)).rows).toEqual([]);
+      } finally {
+        await authenticator.end();
+      }
     } finally {
       await admin.end();
       await cluster.stop();
