@@ -57,10 +57,11 @@ function shell(): Buffer {
   <a class="brand" href="${consoleBasePath}">tenantpulse <span>system console</span></a>
   <div id="session"></div>
 </header>
-<main id="main" tabindex="-1" aria-live="polite" aria-busy="true">
+<main id="main" tabindex="-1" aria-busy="true">
   <p class="loading">Loading the console…</p>
   <noscript><p class="notice notice-error">The console needs JavaScript to talk to the GraphQL API.</p></noscript>
 </main>
+<p id="status" class="visually-hidden" role="status"></p>
 </body>
 </html>
 `);

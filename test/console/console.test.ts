@@ -197,16 +197,47 @@ describe.skipIf(!hasChromium)('the system console in a browser', () => {
     await anonymous.getByRole('heading', { name: 'Sign in to the system console' }).waitFor();
     expect(await anonymous.getByLabel('Operator token').isVisible()).toBe(true);
 
+    const expired = await open('/system', { with: await api.token('console-test', { ttlSeconds: -10 }) });
+    await expired.getByRole('alert').waitFor();
+    // The server's reason, not a catch-all.
+    expect(await expired.getByRole('alert').textContent()).toBe(
+      'The server refused the operator token: the token has expired. Sign in again with a fresh token.');
+
     const refused = await open('/system?window=last_7_days', { with: 'not-a-valid-token' });
     await refused.getByRole('alert').waitFor();
     expect(await refused.getByRole('alert').textContent()).toMatch(/refused the operator token/);
+    // The prompt takes the focus; Enter in the token field signs in.
+    expect(await refused.evaluate(() => document.activeElement?.id)).toBe('token-input');
     expect(await refused.getByRole('heading', { name: 'Sign in to the system console' }).isVisible()).toBe(true);
     await refused.screenshot({ path: `${artifacts}/console-sign-in.png` });
 
     // Signing in with a good token from the prompt shows the page asked for.
     await refused.getByLabel('Operator token').fill(token);
-    await refused.getByRole('button', { name: 'Sign in' }).click();
+    await refused.getByLabel('Operator token').press('Enter');
     await refused.locator('#attention').waitFor();
     expect(refused.url()).toBe(`${api.baseUrl}/system?window=last_7_days`);
+    expect(await refused.evaluate(() => document.activeElement?.id)).toBe('main');
+  });
+
+  it('says "not found", keeping the window, for an id that is none — a malformed escape included', async () => {
+    for (const path of ['/system/workspaces/%E0%A4%A', '/system/tenants/%ZZ', '/system/workspaces/00000000-0000-0000-0000-000000000000']) {
+      const page = await open(`${path}?window=last_7_days`);
+      await page.getByRole('heading', { name: 'Not found' }).waitFor();
+      expect(await page.getByRole('link', { name: 'Back to the dashboard' }).getAttribute('href')).toBe('/system?window=last_7_days');
+      expect(await page.locator('a.brand').getAttribute('href')).toBe('/system?window=last_7_days');
+      await page.context().close();
+    }
+  });
+
+  it('lists every workspace that is not OK on request, beyond the first rows', async () => {
+    const truth = await operator<{ workspace_name: string }>('select * from system_api.attention_workspaces($1, 1000)', ['last_7_days']);
+    expect(truth.length, 'the demo world has more workspaces to look at than the dashboard shows').toBeGreaterThan(20);
+    const page = await open('/system?window=last_7_days');
+    await page.locator('#attention').waitFor();
+    expect(await page.locator('table.attention tbody tr').count()).toBe(20);
+    await page.getByRole('link', { name: `Show all ${truth.length}` }).click();
+    await page.waitForURL(`${api.baseUrl}/system?window=last_7_days&attention=all`);
+    await page.locator('#attention-top').waitFor();
+    expect(await page.locator('table.attention tbody th').allTextContents()).toEqual(truth.map((row) => row.workspace_name));
   });
 });

@@ -68,10 +68,12 @@ export async function graphql<T>(query: string, variables: Record<string, unknow
     throw new ApiError('The server could not be reached. Check that tenantpulse is running, then retry.');
   }
   if (response.status === 401 || response.status === 403) {
+    // The server says why (expired, bad signature, no subject...); the body is read, not trusted to exist.
+    const reason = await response.json().then((body: GraphQLResponse<unknown>) => body.errors?.[0]?.message, () => undefined);
     throw new SignInRequired(
       response.status,
       response.status === 401
-        ? 'The server refused the operator token (missing, malformed, forged or expired). Sign in again with a fresh token.'
+        ? `The server refused the operator token${reason ? `: ${reason}` : ''}. Sign in again with a fresh token.`
         : 'This token is valid but not an operator token. Sign in with a system operator token.',
     );
   }

@@ -2,12 +2,14 @@
 // The dashboard (/system?window=...): product adoption, customer health KPIs, attention list.
 import { graphql } from './api.ts';
 import {
-  badge, basisOf, basisTag, consoleHref, formatCount, formatRate, formatTime, h, levels, svg, toLevel,
+  badge, basisOf, basisTag, consoleHref, formatCount, formatRate, formatTime, h, levels, scrollable, svg, toLevel,
   windowEnum, windowLabel, type Level, type WindowKey,
 } from './dom.ts';
 
-/** How many attention rows the dashboard asks for (the API's default is 10). */
+/** How many attention rows the dashboard asks for (the API's default is 10)... */
 export const attentionRows = 20;
+/** ...and with `&attention=all`, every workspace that is not OK (GraphQL's Int is 32-bit). */
+const allAttentionRows = 2_147_483_647;
 
 interface UsageSummary {
   windowStart: string;
@@ -54,22 +56,24 @@ interface DashboardData {
   attentionWorkspaces: AttentionRow[];
 }
 
-const dashboardQuery = `query ConsoleDashboard($window: ConsoleWindow!) {
+const dashboardQuery = `query ConsoleDashboard($window: ConsoleWindow!, $maxRows: Int!) {
   usageSummary(window: $window) { windowStart windowEnd activeWorkspaces totalWorkspaces participationRate totalEvents }
   usageFamilies(window: $window) { eventName featureArea label eventCount }
   healthKpis(window: $window) { windowStart windowEnd totalWorkspaces okCount warnCount criticalCount unknownCount }
-  attentionWorkspaces(window: $window, maxRows: ${attentionRows}) {
+  attentionWorkspaces(window: $window, maxRows: $maxRows) {
     workspaceId workspaceName overallLevel nonOkCount topDimension topReasonCode topReason drivers nextLink
   }
 }`;
 
-export async function loadDashboard(window: WindowKey): Promise<HTMLElement[]> {
-  const data = await graphql<DashboardData>(dashboardQuery, { window: windowEnum(window) });
+export async function loadDashboard(window: WindowKey, { allAttention }: { allAttention: boolean }): Promise<HTMLElement[]> {
+  const data = await graphql<DashboardData>(dashboardQuery, {
+    window: windowEnum(window), maxRows: allAttention ? allAttentionRows : attentionRows,
+  });
   return [
     h('h1', {}, 'System dashboard'),
     legend(window),
     h('div', { class: 'grid' }, adoptionSection(data, window), healthSection(data.healthKpis, window)),
-    attentionSection(data, window),
+    attentionSection(data, window, allAttention),
   ];
 }
 
@@ -96,12 +100,12 @@ function adoptionSection({ usageSummary: summary, usageFamilies: families }: Das
     summary ? h('p', { class: 'window-range' }, `${formatTime(summary.windowStart)} – ${formatTime(summary.windowEnd)}`) : null,
     h('h3', { id: 'families-heading' }, 'Events by family'),
     familyChart(families, max),
-    h('table', { class: 'families', 'aria-labelledby': 'families-heading' },
+    scrollable(h('table', { class: 'families', 'aria-labelledby': 'families-heading' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event family'), h('th', { scope: 'col', class: 'num' }, 'Events'))),
       h('tbody', {}, families.map((family) =>
         h('tr', { 'data-event-name': family.eventName },
           h('th', { scope: 'row' }, family.label),
-          h('td', { class: 'num' }, formatCount(family.eventCount)))))),
+          h('td', { class: 'num' }, formatCount(family.eventCount))))))),
   );
 }
 
@@ -112,7 +116,7 @@ function stat(label: string, value: string, testId: string, title?: string): HTM
 /** Horizontal bars; the table below carries the same figures for screen readers. */
 function familyChart(families: UsageFamily[], max: number): SVGElement {
   const rowHeight = 26;
-  const labelWidth = 230;
+  const labelWidth = 260;
   const barWidth = 220;
   const chart = svg('svg', {
     class: 'chart', viewBox: `0 0 ${labelWidth + barWidth + 60} ${families.length * rowHeight}`,
@@ -161,21 +165,24 @@ export function driverList(drivers: string[] | null, window: WindowKey): HTMLEle
   }));
 }
 
-function attentionSection({ attentionWorkspaces: rows, healthKpis: kpis }: DashboardData, window: WindowKey): HTMLElement {
+function attentionSection({ attentionWorkspaces: rows, healthKpis: kpis }: DashboardData, window: WindowKey, all: boolean): HTMLElement {
   const nonOk = (kpis?.criticalCount ?? 0) + (kpis?.warnCount ?? 0) + (kpis?.unknownCount ?? 0);
+  const dashboard = consoleHref('/system', window);
   return h('section', { class: 'panel', 'aria-labelledby': 'attention-heading', id: 'attention' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'attention-heading' }, 'Attention needed')),
     rows.length === 0
       ? h('p', { class: 'notice notice-ok' }, badge('ok'), ' Every active workspace is OK in this window.')
       : [
           h('p', { class: 'hint' },
-            `Workspaces not OK, worst first${nonOk > rows.length ? ` (showing ${rows.length} of ${formatCount(nonOk)})` : ''}. ` +
+            `Workspaces not OK, worst first${nonOk > rows.length ? ` (showing ${rows.length} of ${formatCount(nonOk)})` : ''}. `,
+            nonOk > rows.length ? [h('a', { href: `${dashboard}&attention=all`, id: 'attention-all' }, `Show all ${formatCount(nonOk)}`), '. '] : null,
+            all && rows.length > attentionRows ? [h('a', { href: dashboard, id: 'attention-top' }, `Show the worst ${attentionRows}`), '. '] : null,
             'Drivers are the dimensions at the overall level; the first is the top driver.'),
-          h('table', { class: 'attention', 'aria-labelledby': 'attention-heading' },
+          scrollable(h('table', { class: 'attention', 'aria-labelledby': 'attention-heading' },
             h('thead', {}, h('tr', {},
               h('th', { scope: 'col' }, 'Workspace'), h('th', { scope: 'col' }, 'Overall'), h('th', { scope: 'col' }, 'Drivers'),
               h('th', { scope: 'col' }, 'Top reason'), h('th', { scope: 'col' }, 'Next'))),
-            h('tbody', {}, rows.map((row) => attentionRow(row, window)))),
+            h('tbody', {}, rows.map((row) => attentionRow(row, window))))),
         ],
   );
 }
@@ -183,11 +190,15 @@ function attentionSection({ attentionWorkspaces: rows, healthKpis: kpis }: Dashb
 function attentionRow(row: AttentionRow, window: WindowKey): HTMLElement {
   return h('tr', { 'data-workspace-id': row.workspaceId, 'data-level': toLevel(row.overallLevel) },
     h('th', { scope: 'row', class: 'workspace-name' }, row.workspaceName),
-    h('td', {}, badge(row.overallLevel), row.nonOkCount > 1 ? h('span', { class: 'muted small' }, ` ${row.nonOkCount} not OK`) : null),
+    h('td', {}, badge(row.overallLevel), row.nonOkCount > 1 ? h('span', { class: 'muted small non-ok' }, ` ${row.nonOkCount} not OK`) : null),
     h('td', {}, driverList(row.drivers, window)),
     h('td', { class: 'reason' }, row.topReason ?? '—'),
-    h('td', {}, h('a', { class: 'next-link', href: row.nextLink },
-      row.nextLink.startsWith('/system/tenants/') ? 'Open tenant' : 'Open workspace',
+    h('td', {}, h('a', { class: 'next-link', href: row.nextLink }, nextLinkText(row.nextLink),
       h('span', { class: 'visually-hidden' }, ` for ${row.workspaceName}`))),
   );
+}
+
+/** What a next link opens, in words (the path itself is SPEC §4.3's). */
+export function nextLinkText(nextLink: string): string {
+  return nextLink.startsWith('/system/tenants/') ? 'Open tenant' : 'Open workspace';
 }

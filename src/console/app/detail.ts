@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 // Workspace and tenant detail pages: the read-only health card, then the page's other facts.
 import { graphql } from './api.ts';
-import { driverList } from './dashboard.ts';
+import { driverList, nextLinkText } from './dashboard.ts';
 import {
-  badge, basisTag, consoleHref, formatTime, h, toBasis, toLevel, uuidPattern, windowEnum, type WindowKey,
+  badge, basisTag, consoleHref, formatTime, h, scrollable, toBasis, toLevel, uuidPattern, windowEnum, type WindowKey,
 } from './dom.ts';
 
 const cardFields = `workspaceId workspaceName overallLevel previousOverallLevel nonOkCount topDimension topReasonCode topReason
@@ -125,13 +125,14 @@ function healthCard(card: Card, dimensions: Dimension[], window: WindowKey): HTM
       h('dt', {}, 'Top reason'),
       h('dd', { 'data-testid': 'top-reason' }, card.topReason ?? (overall === 'ok' ? 'Every dimension is OK.' : '—')),
       h('dt', {}, 'Next'),
-      h('dd', {}, h('a', { class: 'next-link', href: card.nextLink }, card.nextLink))),
+      h('dd', {}, h('a', { class: 'next-link', href: card.nextLink }, nextLinkText(card.nextLink)),
+        h('code', { class: 'next-path muted small' }, card.nextLink))),
     h('h3', { id: 'dimensions-heading' }, 'Dimensions'),
-    h('table', { class: 'dimensions', 'aria-labelledby': 'dimensions-heading' },
+    scrollable(h('table', { class: 'dimensions', 'aria-labelledby': 'dimensions-heading' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Dimension'), h('th', { scope: 'col' }, 'Basis'), h('th', { scope: 'col' }, 'Level'),
         h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Evidence'), h('th', { scope: 'col' }, 'Previous window'))),
-      h('tbody', {}, dimensions.map((dimension) => dimensionRow(dimension, window)))),
+      h('tbody', {}, dimensions.map((dimension) => dimensionRow(dimension, window))))),
   );
 }
 
@@ -183,6 +184,10 @@ function evidenceValue(key: string, value: unknown, window: WindowKey): Array<HT
       parts.push(formatValue(item));
     } else if (typeof item === 'string' && uuidPattern.test(item)) {
       parts.push(h('code', { title: item }, item.slice(0, 8)));
+    } else if (typeof item === 'boolean') {
+      parts.push(item ? 'yes' : 'no');
+    } else if (typeof item === 'string' && timestampPattern.test(item)) {
+      parts.push(h('time', { datetime: item }, formatTime(item)));
     } else {
       parts.push(String(item));
     }
@@ -190,6 +195,9 @@ function evidenceValue(key: string, value: unknown, window: WindowKey): Array<HT
   if (items.length === 0) parts.push('none');
   return parts;
 }
+
+/** Timestamps as jsonb writes them (`2026-11-24T18:13:10.753+00:00`). */
+const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function formatValue(value: unknown): string {
   if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);

@@ -26,6 +26,11 @@ export function append(parent: Node, children: Child[]): void {
   }
 }
 
+/** A wide table in a region that scrolls sideways on a narrow screen (focusable, so keys scroll it). */
+export function scrollable(table: HTMLTableElement): HTMLElement {
+  return h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-labelledby': table.getAttribute('aria-labelledby') }, table);
+}
+
 const svgNs = 'http://www.w3.org/2000/svg';
 
 export function svg(tag: string, attributes: Record<string, string | number> = {}, ...children: Array<SVGElement | string>): SVGElement {

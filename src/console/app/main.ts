@@ -5,7 +5,7 @@
 import { adoptTokenFromFragment, ApiError, forgetToken, readToken, saveToken, SignInRequired } from './api.ts';
 import { loadDashboard } from './dashboard.ts';
 import { loadTenant, loadWorkspace, NotFound } from './detail.ts';
-import { defaultWindow, h, isWindow, windows, type WindowKey } from './dom.ts';
+import { consoleHref, defaultWindow, h, isWindow, windows, type WindowKey } from './dom.ts';
 
 type Route =
   | { page: 'dashboard' }
@@ -18,10 +18,19 @@ function route(pathname: string): Route {
   if (path === '/system') return { page: 'dashboard' };
   const match = /^\/system\/(workspaces|tenants)\/([^/]+)$/.exec(path);
   if (match) {
-    const id = decodeURIComponent(match[2]!);
+    const id = decodeOrKeep(match[2]!);
     return match[1] === 'workspaces' ? { page: 'workspace', id } : { page: 'tenant', id };
   }
   return { page: 'not-found' };
+}
+
+/** A path segment as typed; a malformed escape (`%ZZ`) is kept as is, and is then no id. */
+function decodeOrKeep(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The window from the URL; an unknown value falls back to the default and the URL says so. */
@@ -36,9 +45,11 @@ function currentWindow(): WindowKey {
 
 const main = document.getElementById('main')!;
 
+/** Replaces the page; a screen reader hears which page loaded (role=status), not the whole page. */
 function show(...content: Array<HTMLElement | HTMLElement[]>): void {
   main.replaceChildren(...content.flat());
   main.setAttribute('aria-busy', 'false');
+  document.getElementById('status')!.textContent = `${document.title.replace(/ · tenantpulse$/, '')} loaded`;
 }
 
 function sessionBar(): void {
@@ -74,27 +85,31 @@ function signIn(message: string | null): HTMLElement {
       h('code', {}, 'npm run token'), ' prints one, and ', h('code', {}, 'npm start'),
       ' prints a sign-in link. The token is kept only for this browser tab’s session.'),
     h('label', { for: 'token-input' }, 'Operator token'),
-    h('textarea', {
-      id: 'token-input', name: 'token', rows: 3, required: true, autocomplete: 'off', spellcheck: 'false',
+    // A secret, entered like one: masked, not remembered, and Enter signs in.
+    h('input', {
+      id: 'token-input', name: 'token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false',
       'aria-describedby': 'token-help',
     }),
     h('p', { id: 'token-help', class: 'hint' }, 'A JWT of the form header.payload.signature.'),
     h('button', { type: 'submit' }, 'Sign in'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const token = (form.querySelector('textarea') as HTMLTextAreaElement).value.trim();
+    const token = (form.querySelector('input') as HTMLInputElement).value.trim();
     if (!token) return;
     saveToken(token);
-    void render();
+    // Signed in: focus moves from the form that is gone to the page it opened (or back to the form).
+    void render().then(() => {
+      if (readToken()) main.focus();
+    });
   });
   return form;
 }
 
-function problem(title: string, message: string, retry: boolean): HTMLElement {
+function problem(title: string, message: string, window: WindowKey, retry: boolean): HTMLElement {
   const section = h('section', { class: 'panel', 'aria-labelledby': 'problem-heading' },
     h('h1', { id: 'problem-heading' }, title),
     h('p', { class: 'notice notice-error', role: 'alert' }, message),
-    h('p', {}, h('a', { href: `/system?window=${defaultWindow}` }, 'Back to the dashboard')));
+    h('p', {}, h('a', { href: consoleHref('/system', window) }, 'Back to the dashboard')));
   if (retry) {
     const button = h('button', { type: 'button' }, 'Retry');
     button.addEventListener('click', () => void render());
@@ -108,20 +123,21 @@ async function render(): Promise<void> {
   sessionBar();
   const target = route(location.pathname);
   const window = currentWindow();
+  document.querySelector('a.brand')?.setAttribute('href', consoleHref('/system', window));
   if (target.page === 'not-found') {
     document.title = 'Page not found · tenantpulse';
-    show(problem('Page not found', `There is no console page at ${location.pathname}.`, false));
+    show(problem('Page not found', `There is no console page at ${location.pathname}.`, window, false));
     return;
   }
   if (!readToken()) {
     document.title = 'Sign in · tenantpulse';
     show(signIn(null));
-    focusMain();
+    focusTokenInput();
     return;
   }
   try {
     const content =
-      target.page === 'dashboard' ? await loadDashboard(window)
+      target.page === 'dashboard' ? await loadDashboard(window, { allAttention: new URLSearchParams(location.search).get('attention') === 'all' })
       : target.page === 'workspace' ? await loadWorkspace(target.id, window)
       : await loadTenant(target.id, window);
     if (target.page === 'dashboard') document.title = 'System dashboard · tenantpulse';
@@ -134,19 +150,19 @@ async function render(): Promise<void> {
       sessionBar();
       document.title = 'Sign in · tenantpulse';
       show(signIn(error.message));
+      focusTokenInput();
     } else if (error instanceof NotFound) {
       document.title = 'Not found · tenantpulse';
-      show(problem('Not found', error.message, false));
+      show(problem('Not found', error.message, window, false));
     } else {
       document.title = 'Error · tenantpulse';
-      show(problem('The console could not load this page', error instanceof ApiError ? error.message : String(error), true));
+      show(problem('The console could not load this page', error instanceof ApiError ? error.message : String(error), window, true));
     }
   }
 }
 
-function focusMain(): void {
-  const input = document.getElementById('token-input');
-  input?.focus();
+function focusTokenInput(): void {
+  document.getElementById('token-input')?.focus();
 }
 
 adoptTokenFromFragment();
