@@ -41,7 +41,8 @@ export async function prepareAuthenticatorLogin(
   }
   const url = new URL(adminUrl);
   url.username = authenticatorRole;
-  url.password = password;
+  // (the URL setter leaves `%` as it is, and the driver decodes it: escape it all)
+  url.password = encodeURIComponent(password);
   return url.toString();
 }
 

@@ -2,13 +2,13 @@
 // DATABASE_URL, TENANTPULSE_AUTHENTICATOR_PASSWORD makes it log in as tp_authenticator, never as
 // DATABASE_URL's (possibly superuser) user.
 import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serverDatabaseUrl } from '../../src/server/authenticator.ts';
 import { useTestDatabase } from '../helpers/database.ts';
+import { testAuthenticatorPassword } from './server.ts';
 
 const db = useTestDatabase();
-// The password every API test of this run gives tp_authenticator (the role is cluster-wide).
-const password = `tp_api_test_${inject('postgres').runId}`;
+const password = testAuthenticatorPassword();
 
 async function sessionUser(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });

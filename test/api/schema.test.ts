@@ -6,11 +6,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { postgraphile } from 'postgraphile';
 import { GraphQLEnumType, GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'postgraphile/graphql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/db/migrations.ts';
 import { prepareAuthenticatorLogin } from '../../src/server/authenticator.ts';
 import { makeApiPreset } from '../../src/server/preset.ts';
 import { ignoreTeardownErrors, useTestDatabase } from '../helpers/database.ts';
+import { testAuthenticatorPassword } from './server.ts';
 
 const db = useTestDatabase();
 const sdlFile = path.join(repoRoot, 'schema.graphql');
@@ -19,7 +20,7 @@ let schema: GraphQLSchema;
 let release: () => Promise<void>;
 
 beforeAll(async () => {
-  const url = await prepareAuthenticatorLogin(db.url, { password: `tp_api_test_${inject('postgres').runId}` });
+  const url = await prepareAuthenticatorLogin(db.url, { password: testAuthenticatorPassword() });
   pool = new pg.Pool({ connectionString: url, max: 2 });
   ignoreTeardownErrors(pool); // (its clients may still be closing when the database is dropped)
   const preset = makeApiPreset({ pool });

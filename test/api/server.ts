@@ -11,6 +11,13 @@ import { ignoreTeardownErrors } from '../helpers/database.ts';
 
 export const testJwtSecret = 'test-secret-of-at-least-32-characters-long!';
 
+/**
+ * The password every API test of this run gives tp_authenticator (the role is cluster-wide, and
+ * test files run in parallel). It holds the characters a URL must escape, so every API test
+ * also proves the login URL is built right.
+ */
+export const testAuthenticatorPassword = () => `tp_api_test_${inject('postgres').runId} %41/@:#?&+`;
+
 export interface TestApi {
   baseUrl: string;
   pool: pg.Pool;
@@ -27,7 +34,7 @@ export async function startTestApi(
   options: Partial<Omit<GraphqlApiOptions, 'pool' | 'jwtSecret'>> & { console?: ConsoleHandler } = {},
 ): Promise<TestApi> {
   // One password per test run: test files run in parallel and share the cluster-wide role.
-  const url = await prepareAuthenticatorLogin(databaseUrl, { password: `tp_api_test_${inject('postgres').runId}` });
+  const url = await prepareAuthenticatorLogin(databaseUrl, { password: testAuthenticatorPassword() });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   ignoreTeardownErrors(pool); // (its clients may still be closing when the database is dropped)
   let checkouts = 0;
