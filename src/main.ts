@@ -1,6 +1,6 @@
 // `npm start`: database (DATABASE_URL, else embedded), migrations, HTTP server, job runner.
-// Ctrl-C / SIGTERM stops them in reverse order: the server (letting requests in progress finish),
-// the job runner, the embedded Postgres last.
+// SIGTERM / Ctrl-C / SIGHUP stops them in reverse order: the server (letting requests in progress
+// finish), the job runner, the embedded Postgres last.
 import { loadConfig } from './config.ts';
 import { createConsoleHandler } from './console/serve.ts';
 import { describeFailure, explainConnectionError } from './db/connection.ts';
@@ -79,8 +79,15 @@ async function start(): Promise<void> {
   }
 }
 
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+// A second signal while stopping (Ctrl-C pressed again) must not end the process before the
+// embedded Postgres is stopped: it would be left running. The stop is bounded by drainMs anyway.
+// SIGHUP (the terminal closed) stops it too, rather than leaving Postgres behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) log(`${signal} again: still stopping (requests in progress get up to ${drainMs / 1000} s)`);
+    else void shutdown(0);
+  });
+}
 
 start().catch(async (error: unknown) => {
   console.error(describeFailure(error));

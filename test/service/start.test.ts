@@ -15,8 +15,10 @@ import { waitFor } from '../helpers/wait.ts';
 
 interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'src/main.ts')], {
+/** `npm start` (npm's own script, run by this Node), or its command `node src/main.ts` directly. */
+function start(env: Record<string, string>, { throughNpm = false } = {}): Started {
+  const command = throughNpm ? [process.env.npm_execpath ?? 'npm', 'start'] : [path.join(repoRoot, 'src/main.ts')];
+  const child = spawn(process.execPath, command, {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +85,9 @@ describe('npm start', () => {
       first.child.kill('SIGTERM');
     }
     await waitFor(() => first.output().includes('stopping'), 'the stop to begin');
+    // Ctrl-C pressed again while stopping neither cuts the request nor leaves Postgres running.
+    first.child.kill('SIGINT');
+    await waitFor(() => first.output().includes('SIGINT again: still stopping'), 'the second signal to be noted');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await holder!.query('commit');
     await holder!.end();
@@ -90,6 +95,20 @@ describe('npm start', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { healthKpis: { totalWorkspaces: 0 } } });
     expect(await first.exited).toBe(0);
+    expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
+  });
+
+  it('stops, Postgres included, when the npm process is told to (npm passes the signal on)', async () => {
+    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const run = start(env, { throughNpm: true });
+    try {
+      await waitFor(() => run.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('tenantpulse: stopped');
+    expect(await healthy(Number(env.PORT)), 'nothing serves any more').toBe(false);
     expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
   });
 
