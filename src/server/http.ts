@@ -44,8 +44,9 @@ export function createHttpServer({ pool, graphql, console: consoleHandler }: Pic
     // An absolute-form target (`POST http://host/graphql`, as some proxies send) is routed by its
     // path like any other.
     req.url = url.pathname + url.search;
-    if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      await healthz(pool, res);
+    if (url.pathname === '/healthz') {
+      if (req.method === 'GET' || req.method === 'HEAD') await healthz(pool, res);
+      else sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
       return;
     }
     if (graphql && (await graphql.handle(req, res))) return;

@@ -300,6 +300,11 @@ describe('HTTP surface', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('answers other methods on /healthz with 405 and the methods it takes', async () => {
+    const response = await fetch(`${api.baseUrl}/healthz`, { method: 'POST' });
+    expect([response.status, response.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+
   it('answers /healthz with 503 when the database does not answer', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
