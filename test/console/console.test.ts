@@ -229,6 +229,23 @@ describe.skipIf(!hasChromium)('the system console in a browser', () => {
     }
   });
 
+  it('shows what loaded when one part of the dashboard fails, and says which part did not', async () => {
+    const kpis = 'function system_api.health_kpis(system_api.console_window)';
+    await db.pool.query(`revoke execute on ${kpis} from tp_system_operator`);
+    try {
+      const page = await open('/system?window=last_7_days');
+      await page.locator('#dashboard-errors').waitFor();
+      expect(await page.locator('#dashboard-errors').textContent()).toMatch(/^Part of the dashboard could not be loaded: internal error \(reference [0-9a-f-]+\)\. Retry\.$/);
+      expect(await page.locator('#health .not-loaded').textContent()).toBe('The health summary could not be loaded.');
+      expect(await page.getByTestId('kpi-ok').count(), 'no made-up zeros').toBe(0);
+      const [summary] = await operator<{ total_events: number }>('select * from system_api.usage_summary($1)', ['last_7_days']);
+      expect(await page.getByTestId('total-events').textContent()).toBe(count(summary!.total_events));
+      expect(await page.locator('table.attention tbody tr').count()).toBe(20);
+    } finally {
+      await db.pool.query(`grant execute on ${kpis} to tp_system_operator`);
+    }
+  });
+
   it('lists every workspace that is not OK on request, beyond the first rows', async () => {
     const truth = await operator<{ workspace_name: string }>('select * from system_api.attention_workspaces($1, 1000)', ['last_7_days']);
     expect(truth.length, 'the demo world has more workspaces to look at than the dashboard shows').toBeGreaterThan(20);

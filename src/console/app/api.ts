@@ -50,7 +50,8 @@ interface GraphQLResponse<T> {
   errors?: Array<{ message: string }>;
 }
 
-export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** POSTs a query; a refused token is SignInRequired, an unreachable server or a non-GraphQL answer ApiError. */
+async function post<T>(query: string, variables: Record<string, unknown>): Promise<{ response: Response; body: GraphQLResponse<T> }> {
   const token = readToken();
   if (!token) throw new SignInRequired(401, 'Sign in with an operator token to use the console.');
   let response: Response;
@@ -77,15 +78,34 @@ export async function graphql<T>(query: string, variables: Record<string, unknow
         : 'This token is valid but not an operator token. Sign in with a system operator token.',
     );
   }
-  let body: GraphQLResponse<T>;
   try {
-    body = (await response.json()) as GraphQLResponse<T>;
+    return { response, body: (await response.json()) as GraphQLResponse<T> };
   } catch {
     throw new ApiError(`The API answered HTTP ${response.status} without a GraphQL response.`);
   }
-  if (body.errors?.length) {
-    throw new ApiError(`The API reported an error: ${body.errors.map((error) => error.message).join('; ')}`);
-  }
+}
+
+/** Each error message once (every failing field reports its own copy of a statement timeout). */
+function messages(body: GraphQLResponse<unknown>): string[] {
+  return [...new Set((body.errors ?? []).map((error) => error.message))];
+}
+
+/** The data of a query, or ApiError if any part of it failed. */
+export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const { response, body } = await post<T>(query, variables);
+  if (body.errors?.length) throw new ApiError(`The API reported an error: ${messages(body).join('; ')}`);
   if (!response.ok || !body.data) throw new ApiError(`The API answered HTTP ${response.status}.`);
   return body.data;
+}
+
+/**
+ * The data of a query whose root fields stand alone (the dashboard): a field that failed is null
+ * and its error listed, the others are shown. ApiError only when nothing came back.
+ */
+export async function graphqlPartial<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors: string[] }> {
+  const { response, body } = await post<T>(query, variables);
+  if (!body.data) {
+    throw new ApiError(body.errors?.length ? `The API reported an error: ${messages(body).join('; ')}` : `The API answered HTTP ${response.status}.`);
+  }
+  return { data: body.data, errors: messages(body) };
 }

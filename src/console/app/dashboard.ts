@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The dashboard (/system?window=...): product adoption, customer health KPIs, attention list.
-import { graphql } from './api.ts';
+import { graphqlPartial } from './api.ts';
 import {
   badge, basisOf, basisTag, consoleHref, formatCount, formatRate, formatTime, h, levels, scrollable, svg, toLevel,
   windowEnum, windowLabel, type Level, type WindowKey,
@@ -49,11 +49,12 @@ export interface AttentionRow {
   nextLink: string;
 }
 
+/** A root field that failed is null (its error is listed above the sections). */
 interface DashboardData {
   usageSummary: UsageSummary | null;
-  usageFamilies: UsageFamily[];
+  usageFamilies: UsageFamily[] | null;
   healthKpis: HealthKpis | null;
-  attentionWorkspaces: AttentionRow[];
+  attentionWorkspaces: AttentionRow[] | null;
 }
 
 const dashboardQuery = `query ConsoleDashboard($window: ConsoleWindow!, $maxRows: Int!) {
@@ -66,15 +67,20 @@ const dashboardQuery = `query ConsoleDashboard($window: ConsoleWindow!, $maxRows
 }`;
 
 export async function loadDashboard(window: WindowKey, { allAttention }: { allAttention: boolean }): Promise<HTMLElement[]> {
-  const data = await graphql<DashboardData>(dashboardQuery, {
+  const { data, errors } = await graphqlPartial<DashboardData>(dashboardQuery, {
     window: windowEnum(window), maxRows: allAttention ? allAttentionRows : attentionRows,
   });
-  return [
+  const page = [
     h('h1', {}, 'System dashboard'),
+    errors.length > 0
+      ? h('p', { class: 'notice notice-error', role: 'alert', id: 'dashboard-errors' },
+          `Part of the dashboard could not be loaded: ${errors.join('; ')}. `, h('a', { href: location.href }, 'Retry'), '.')
+      : null,
     legend(window),
     h('div', { class: 'grid' }, adoptionSection(data, window), healthSection(data.healthKpis, window)),
     attentionSection(data, window, allAttention),
   ];
+  return page.filter((element) => element !== null);
 }
 
 function legend(window: WindowKey): HTMLElement {
@@ -86,7 +92,6 @@ function legend(window: WindowKey): HTMLElement {
 // ---- Product adoption (windowed) --------------------------------------------------------------
 
 function adoptionSection({ usageSummary: summary, usageFamilies: families }: DashboardData, window: WindowKey): HTMLElement {
-  const max = Math.max(1, ...families.map((family) => family.eventCount));
   return h('section', { class: 'panel', 'aria-labelledby': 'adoption-heading', id: 'adoption' },
     h('div', { class: 'panel-head' },
       h('h2', { id: 'adoption-heading' }, 'Product adoption'), basisTag('window', window)),
@@ -96,17 +101,28 @@ function adoptionSection({ usageSummary: summary, usageFamilies: families }: Das
             'active workspaces with at least one event in the window / all active workspaces'),
           stat('Participation rate', formatRate(summary.participationRate), 'participation-rate'),
           stat('Events', formatCount(summary.totalEvents), 'total-events'))
-      : h('p', { class: 'notice' }, 'No usage summary for this window.'),
+      : notLoaded('The usage summary'),
     summary ? h('p', { class: 'window-range' }, `${formatTime(summary.windowStart)} – ${formatTime(summary.windowEnd)}`) : null,
     h('h3', { id: 'families-heading' }, 'Events by family'),
-    familyChart(families, max),
+    families ? familyFigures(families) : notLoaded('The events by family'),
+  );
+}
+
+function familyFigures(families: UsageFamily[]): Node[] {
+  return [
+    familyChart(families, Math.max(1, ...families.map((family) => family.eventCount))),
     scrollable(h('table', { class: 'families', 'aria-labelledby': 'families-heading' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event family'), h('th', { scope: 'col', class: 'num' }, 'Events'))),
       h('tbody', {}, families.map((family) =>
         h('tr', { 'data-event-name': family.eventName },
           h('th', { scope: 'row' }, family.label),
           h('td', { class: 'num' }, formatCount(family.eventCount))))))),
-  );
+  ];
+}
+
+/** Where a section's data failed to load (the error is listed at the top of the page). */
+function notLoaded(what: string): HTMLElement {
+  return h('p', { class: 'notice notice-error not-loaded' }, `${what} could not be loaded.`);
 }
 
 function stat(label: string, value: string, testId: string, title?: string): HTMLElement[] {
@@ -138,20 +154,24 @@ function familyChart(families: UsageFamily[], max: number): SVGElement {
 // ---- Customer health KPIs ---------------------------------------------------------------------
 
 function healthSection(kpis: HealthKpis | null, window: WindowKey): HTMLElement {
-  const counts: Record<Level, number> = {
-    critical: kpis?.criticalCount ?? 0, warn: kpis?.warnCount ?? 0, unknown: kpis?.unknownCount ?? 0, ok: kpis?.okCount ?? 0,
-  };
   return h('section', { class: 'panel', 'aria-labelledby': 'health-heading', id: 'health' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'health-heading' }, 'Customer health'),
       h('span', { class: 'basis basis-mixed' }, 'now + ', windowLabel(window).toLowerCase())),
     h('p', { class: 'hint' },
       `Workspaces by overall level: the worst of six dimensions, three read now and three over the ${windowLabel(window).toLowerCase()}.`),
+    kpis ? kpiTiles(kpis) : notLoaded('The health summary'),
+  );
+}
+
+function kpiTiles(kpis: HealthKpis): HTMLElement[] {
+  const counts: Record<Level, number> = { critical: kpis.criticalCount, warn: kpis.warnCount, unknown: kpis.unknownCount, ok: kpis.okCount };
+  return [
     h('ul', { class: 'kpis' }, levels.map((level) =>
       h('li', { class: `kpi kpi-${level}`, 'data-level': level },
         h('span', { class: 'kpi-count', 'data-testid': `kpi-${level}` }, formatCount(counts[level])),
         badge(level)))),
-    h('p', { class: 'hint' }, `${formatCount(kpis?.totalWorkspaces ?? 0)} active workspaces`),
-  );
+    h('p', { class: 'hint' }, `${formatCount(kpis.totalWorkspaces)} active workspaces`),
+  ];
 }
 
 // ---- Attention needed -------------------------------------------------------------------------
@@ -170,7 +190,8 @@ function attentionSection({ attentionWorkspaces: rows, healthKpis: kpis }: Dashb
   const dashboard = consoleHref('/system', window);
   return h('section', { class: 'panel', 'aria-labelledby': 'attention-heading', id: 'attention' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'attention-heading' }, 'Attention needed')),
-    rows.length === 0
+    rows === null ? notLoaded('The attention list')
+    : rows.length === 0
       ? h('p', { class: 'notice notice-ok' }, badge('ok'), ' Every active workspace is OK in this window.')
       : [
           h('p', { class: 'hint' },
