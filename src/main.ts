@@ -84,7 +84,7 @@ async function start(): Promise<void> {
 // SIGHUP (the terminal closed) stops it too, rather than leaving Postgres behind.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (stopping) log(`${signal} again: still stopping (requests in progress get up to ${drainMs / 1000} s)`);
+    if (stopping) log(`${signal} while stopping: still stopping (requests in progress get up to ${drainMs / 1000} s)`);
     else void shutdown(0);
   });
 }

@@ -87,7 +87,7 @@ describe('npm start', () => {
     await waitFor(() => first.output().includes('stopping'), 'the stop to begin');
     // Ctrl-C pressed again while stopping neither cuts the request nor leaves Postgres running.
     first.child.kill('SIGINT');
-    await waitFor(() => first.output().includes('SIGINT again: still stopping'), 'the second signal to be noted');
+    await waitFor(() => first.output().includes('SIGINT while stopping: still stopping'), 'the second signal to be noted');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await holder!.query('commit');
     await holder!.end();
