@@ -8,8 +8,10 @@
 -- emptied partitions are dropped, and the coming week's created, later, each in a short
 -- transaction of its own (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead).
 -- A batched delete skips the rollup trigger (tenantpulse.rollup_batched_delete, for the whole
--- prune): its statements keep the rollups themselves. Concurrent prunes serialise on
--- an advisory lock (the second finds nothing left); the recorder never writes before the cutoff.
+-- prune): its statements keep the rollups themselves. Concurrent prunes serialise on the settings
+-- row, which only the owner may lock (the second then reads the retention anew and finds nothing
+-- left; an advisory lock, which any role that can connect may take, would let anyone hold the
+-- prune up); the recorder never writes before the cutoff.
 -- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
 -- cleaned up, and the recorder's rollup upserts rewrite a few hot rows (a pacing prune that
 -- paused between steps made concurrent recording slower, not faster).
@@ -26,8 +28,9 @@ declare
   v_partition record;
   v_found boolean;
 begin
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('telemetry.prune_events'));
-  select pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s.retention_days) into v_cutoff from telemetry.settings as s;
+  select pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s.retention_days) into v_cutoff
+    from telemetry.settings as s
+     for update;
   v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '2160 hours');
   v_cut_day := pg_catalog.date_bin('1 day', v_cutoff, timestamptz '2000-01-01 00:00:00+00');
 

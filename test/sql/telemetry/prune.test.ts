@@ -141,6 +141,21 @@ describe('telemetry.prune_events', () => {
     expect(runs.map((r) => r.rows_removed).sort()).toEqual([0, 2 * old.length]);
   });
 
+  it('cannot be held up by an advisory lock, which any role that can connect may take', async () => {
+    const squatter = await db.pool.connect();
+    try {
+      await squatter.query(`select pg_advisory_lock(hashtext('telemetry.prune_events'))`);
+      const removed = await as(db.pool, { role: 'tp_worker' }, async (c) => {
+        await c.query(`set local statement_timeout = '3s'`);
+        return Number((await c.query('select telemetry.prune_events() as n')).rows[0].n);
+      });
+      expect(removed).toBeGreaterThanOrEqual(0);
+    } finally {
+      await squatter.query('select pg_advisory_unlock_all()');
+      squatter.release();
+    }
+  });
+
   it('collects de-duplication keys of pruned events (prune_dedup_keys)', async () => {
     const w = await createWorld(db.pool);
     const sql = `select telemetry.record_event('review_packs.generation_requested', $1, $2, $3, 'review_pack', gen_random_uuid(), '{}', now() - $4::interval)`;

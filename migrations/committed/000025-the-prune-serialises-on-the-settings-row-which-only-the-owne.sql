@@ -1,0 +1,130 @@
+--! Previous: sha1:fd6ec6e69bd9ed38d9bcb015bc2d82c63d84b183
+--! Hash: sha1:3675338361a84ffcdc431ee7b0f6b509891e5a2e
+--! Message: The prune serialises on the settings row, which only the owner may lock, not on an advisory lock any role that may connect can hold
+
+-- source: migrations/steps/begin_as_owner.sql
+-- Every object is created as, and owned by, tp_owner (SPEC §1).
+set local role tp_owner;
+
+-- source: sql/telemetry/prune_events.sql
+-- Retention (SPEC §3.6): removes every event older than now() - retention_days, returns how many,
+-- and records the run. Whole expired days are emptied with TRUNCATE of their daily partitions
+-- (ledger and rollups; the count comes from the exact rollup): that locks only those old
+-- partitions, never the parent tables, so recording into today's partition goes on unblocked.
+-- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
+-- one statement (as are the rows the owner wrote directly for days without partitions: they
+-- live in the default partitions, see ensure_partitions). It runs no DDL that locks a parent: the
+-- emptied partitions are dropped, and the coming week's created, later, each in a short
+-- transaction of its own (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead).
+-- A batched delete skips the rollup trigger (tenantpulse.rollup_batched_delete, for the whole
+-- prune): its statements keep the rollups themselves. Concurrent prunes serialise on the settings
+-- row, which only the owner may lock (the second then reads the retention anew and finds nothing
+-- left; an advisory lock, which any role that can connect may take, would let anyone hold the
+-- prune up); the recorder never writes before the cutoff.
+-- It is one short transaction on purpose: while it runs, no dead row version anywhere can be
+-- cleaned up, and the recorder's rollup upserts rewrite a few hot rows (a pacing prune that
+-- paused between steps made concurrent recording slower, not faster).
+create or replace function telemetry.prune_events() returns bigint
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_cutoff timestamptz;
+  v_cut_day timestamptz;
+  v_removed bigint := 0;
+  v_count bigint;
+  v_partition record;
+  v_found boolean;
+begin
+  select pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s.retention_days) into v_cutoff
+    from telemetry.settings as s
+     for update;
+  v_cutoff := coalesce(v_cutoff, pg_catalog.now() - interval '2160 hours');
+  v_cut_day := pg_catalog.date_bin('1 day', v_cutoff, timestamptz '2000-01-01 00:00:00+00');
+
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
+
+  -- The straddling day: delete its expired rows and decrement their rollup buckets at once.
+  with deleted as (
+    delete from telemetry.product_usage_events as e
+     where e.occurred_at >= v_cut_day and e.occurred_at < v_cutoff
+    returning e.workspace_id, e.tenant_id, e.event_name, e.occurred_at
+  ),
+  per_bucket as (
+    select d.workspace_id, d.tenant_id, d.event_name, count(*) as n from deleted as d
+     group by d.workspace_id, d.tenant_id, d.event_name
+  ),
+  decremented as (
+    update telemetry.usage_daily_rollup as r
+       set event_count = r.event_count - p.n
+      from per_bucket as p
+     where r.workspace_id = p.workspace_id and r.bucket_start = v_cut_day
+       and r.tenant_id = p.tenant_id and r.event_name = p.event_name
+  ),
+  per_workspace as (
+    select p.workspace_id, sum(p.n) as n from per_bucket as p group by p.workspace_id
+  ),
+  decremented_workspaces as (
+    update telemetry.usage_daily_workspace_rollup as r
+       set event_count = r.event_count - p.n
+      from per_workspace as p
+     where r.workspace_id = p.workspace_id and r.bucket_start = v_cut_day
+  ),
+  per_hour as (
+    select pg_catalog.date_bin('1 hour', d.occurred_at, timestamptz '2000-01-01 00:00:00+00') as bucket_start,
+           telemetry.workspace_shard(d.workspace_id) as shard, d.event_name, count(*) as n
+      from deleted as d group by 1, 2, 3
+  ),
+  decremented_hours as (
+    update telemetry.usage_hourly_event_rollup as r
+       set event_count = r.event_count - p.n
+      from per_hour as p
+     where r.bucket_start = p.bucket_start and r.shard = p.shard and r.event_name = p.event_name
+       -- (the day's bounds let the planner read that day's partition only, not every one)
+       and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day + interval '24 hours'
+  )
+  select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
+
+  -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
+  -- rollup partitions together.
+  for v_partition in
+    select pg_catalog.right(x.partition_name, 8) as suffix, x.day
+      from telemetry.expired_partitions(v_cutoff) as x
+     where x.parent_name = 'product_usage_events'
+  loop
+    -- (through the parent: its policies are the ones that apply, and it prunes to the day)
+    select exists (select from telemetry.product_usage_events as e
+                    where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '24 hours')
+      into v_found;
+    continue when not v_found;
+    select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
+     where r.bucket_start = v_partition.day;
+    execute pg_catalog.format('truncate telemetry.%I, telemetry.%I, telemetry.%I, telemetry.%I',
+      'product_usage_events_p' || v_partition.suffix, 'usage_daily_rollup_p' || v_partition.suffix,
+      'usage_daily_workspace_rollup_p' || v_partition.suffix, 'usage_hourly_event_rollup_p' || v_partition.suffix);
+    v_removed := v_removed + v_count;
+  end loop;
+
+  -- Rows the owner wrote directly for days that had no partitions are in the default partitions:
+  -- those of earlier days go now, and every rollup row of those days with them (all their events
+  -- are gone). Through the parents (their policies apply); the days emptied above cost nothing.
+  delete from telemetry.product_usage_events as e where e.occurred_at < v_cut_day;
+  get diagnostics v_count = row_count;
+  v_removed := v_removed + v_count;
+  delete from telemetry.usage_daily_rollup as r where r.bucket_start < v_cut_day;
+  delete from telemetry.usage_daily_workspace_rollup as r where r.bucket_start < v_cut_day;
+  delete from telemetry.usage_hourly_event_rollup as r where r.bucket_start < v_cut_day;
+  perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', '', true);
+
+  insert into telemetry.prune_runs (cutoff, rows_removed) values (v_cutoff, v_removed);
+  return v_removed;
+end
+$$;
+comment on function telemetry.prune_events() is
+  'Deletes every event older than now() - retention_days (truncating whole expired days), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
+grant execute on function telemetry.prune_events() to tp_worker;
+
+-- source: migrations/steps/end_as_owner.sql
+-- Back to the migrating login, which records the migration in graphile_migrate.migrations.
+reset role;
