@@ -22,7 +22,10 @@ import { maskError } from './errors.ts';
 export const exposedSchemas = ['system_api'];
 
 export interface RequestLimits {
-  /** Deepest selection allowed (introspection is bounded separately by graphql-js). */
+  /**
+   * Deepest selection allowed. Introspection is exempt (GraphiQL's own query nests `ofType` deeper;
+   * graphql-js bounds its recursion through types), but counts toward the other two limits.
+   */
   maxDepth: number;
   /** Distinct root fields (each one a SQL function call) per request, aliases included. */
   maxRootFields: number;
@@ -67,31 +70,31 @@ export function requestLimitsRule(limits: RequestLimits): ValidationRule {
       let fields = 0;
       let depth = 0;
       const rootKeys = new Set<string>();
-      const visit = (set: SelectionSetNode, level: number, visiting: Set<string>): boolean => {
+      const visit = (set: SelectionSetNode, level: number, visiting: Set<string>, introspecting: boolean): boolean => {
         for (const selection of set.selections) {
           if (fields > limits.maxFields) return false;
           if (selection.kind === Kind.FIELD) {
-            if (isIntrospection(selection)) continue;
+            const inIntrospection = introspecting || isIntrospection(selection);
             fields += 1;
-            depth = Math.max(depth, level);
+            if (!inIntrospection) depth = Math.max(depth, level);
             if (level === 1) rootKeys.add((selection.alias ?? selection.name).value);
             if (depth > limits.maxDepth) return false;
-            if (selection.selectionSet && !visit(selection.selectionSet, level + 1, visiting)) return false;
+            if (selection.selectionSet && !visit(selection.selectionSet, level + 1, visiting, inIntrospection)) return false;
           } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-            if (!visit(selection.selectionSet, level, visiting)) return false;
+            if (!visit(selection.selectionSet, level, visiting, introspecting)) return false;
           } else {
             const name = selection.name.value;
             const fragment = fragments.get(name);
             if (!fragment || visiting.has(name)) continue; // other rules report these
             visiting.add(name);
-            const ok = visit(fragment.selectionSet, level, visiting);
+            const ok = visit(fragment.selectionSet, level, visiting, introspecting);
             visiting.delete(name);
             if (!ok) return false;
           }
         }
         return true;
       };
-      visit(root, 1, new Set());
+      visit(root, 1, new Set(), false);
       return { fields, depth, rootFields: rootKeys.size };
     };
 

@@ -5,6 +5,7 @@ import { createServer, request } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
+import { getIntrospectionQuery } from 'postgraphile/graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { createHttpServer, healthzTimeoutMs, listen } from '../../src/server/http.ts';
@@ -269,6 +270,20 @@ describe('limits', () => {
     const { status, body } = await api.graphql(deep);
     expect(status).toBe(400);
     expect(body.errors.map((e: { extensions: { code?: string } }) => e.extensions.code)).toContain('REQUEST_TOO_COMPLEX');
+  });
+
+  it('counts introspection too: aliased copies of __schema and fields inside it, though the full introspection query is answered', async () => {
+    const copies = Array.from({ length: 21 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ');
+    const many = Array.from({ length: 501 }, (_, i) => `n${i}: name`).join(' ');
+    for (const query of [`{ ${copies} }`, `{ __schema { types { ${many} } } }`]) {
+      const { status, body } = await api.graphql(query);
+      expect(status).toBe(400);
+      expect(body.errors[0].extensions.code).toBe('REQUEST_TOO_COMPLEX');
+    }
+    // What GraphiQL asks (deeper than 8 levels: its type references nest ofType).
+    const full = await api.graphql(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true }));
+    expect(full.status).toBe(200);
+    expect(full.body.data.__schema.queryType.name).toBe('Query');
   });
 
   it('refuses more than 500 selected fields', async () => {
