@@ -26,11 +26,12 @@ export function jwtKey(secret: string): Uint8Array {
 }
 
 /**
- * An operator id a token may carry: not blank, at most 200 characters, no control characters (it
- * becomes a Postgres setting, which cannot hold a NUL, and none belongs in an id).
+ * An operator id a token may carry: well-formed text (no lone surrogate, which Postgres cannot
+ * take as a setting), not blank, at most 200 characters, no control or invisible format
+ * characters (a NUL cannot be a setting; a zero-width space alone looks blank; neither belongs in an id).
  */
 export function isUsableSubject(sub: unknown): sub is string {
-  return typeof sub === 'string' && sub.trim() !== '' && sub.length <= 200 && !/\p{Cc}/u.test(sub);
+  return typeof sub === 'string' && sub.isWellFormed() && sub.trim() !== '' && sub.length <= 200 && !/[\p{Cc}\p{Cf}]/u.test(sub);
 }
 
 const refuse = (message: string): AuthResult => ({ ok: false, status: 401, code: 'UNAUTHENTICATED', message });
@@ -56,6 +57,8 @@ export async function authenticate(headers: string | readonly string[] | undefin
       // no clock tolerance: an expired token is refused from its first second (SPEC §5)
     });
     if (!isUsableSubject(payload.sub)) return refuse('the token has no usable subject (sub)');
+    // (JSON's 1e999 parses as Infinity, which jose takes for a time that never comes)
+    if (!Number.isFinite(payload.exp)) return refuse('the token is missing or has an invalid exp claim');
     if (payload.role !== operatorRole) {
       return { ok: false, status: 403, code: 'FORBIDDEN', message: `the token's role is not ${operatorRole}` };
     }

@@ -3,7 +3,7 @@
 // file's database only.
 import { createServer, request } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
-import { generateKeyPair, SignJWT } from 'jose';
+import { CompactSign, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { getIntrospectionQuery } from 'postgraphile/graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,12 @@ describe('authentication, before the query is parsed and before any SQL', () => 
     ['a token without a subject', () => sign({ role: 'system_operator', exp: now() + 300 })],
     ['a token with an empty subject', () => sign({ role: 'system_operator', sub: ' ', exp: now() + 300 })],
     ['a token whose subject holds a NUL character', () => sign({ role: 'system_operator', sub: 'op\u0000x', exp: now() + 300 })],
+    ['a token whose subject is a lone surrogate (no text)', () => sign({ role: 'system_operator', sub: '\ud800', exp: now() + 300 })],
+    ['a token whose subject is only a zero-width space', () => sign({ role: 'system_operator', sub: '\u200b', exp: now() + 300 })],
     ['a token without an expiry', () => sign({ role: 'system_operator', sub: 'op' })],
+    ['a token that never expires (exp 1e999, Infinity once parsed)', () =>
+      new CompactSign(new TextEncoder().encode('{"role":"system_operator","sub":"op","exp":1e999}'))
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key(testJwtSecret))],
     ['a token without a role', () => sign({ sub: 'op', exp: now() + 300 })],
   ];
 
