@@ -1,5 +1,5 @@
---! Previous: sha1:fd6ec6e69bd9ed38d9bcb015bc2d82c63d84b183
---! Hash: sha1:3675338361a84ffcdc431ee7b0f6b509891e5a2e
+--! Previous: sha1:141444c1acdc3749008af834cfcb413537baa214
+--! Hash: sha1:ad94b0768eea4279c741194aab9398d155f8860a
 --! Message: The prune serialises on the settings row, which only the owner may lock, not on an advisory lock any role that may connect can hold
 
 -- source: migrations/steps/begin_as_owner.sql

@@ -144,24 +144,29 @@ describe('npm run migrate', () => {
 
       // A CREATEROLE user may not change roles it did not create: nothing about them changes.
       const refused = await migrate(loginAs('deployer', 'deployer')).then(() => null, (error: { stderr: string }) => error.stderr);
-      expect(refused).toContain('role tp_owner must be nobypassrls noinherit; role tp_admin_plane must be nologin noinherit;');
-      expect(refused).toContain('and deployer may not change it');
-      expect(refused).toContain('a superuser runs: alter role tp_owner nobypassrls noinherit; alter role tp_admin_plane nologin noinherit;');
+      expect(refused).toContain('role tp_owner must be nobypassrls; role tp_dba_reader must be nocreatedb; role tp_authenticator must be noinherit; ' +
+        'tp_authenticator must not inherit tp_system_operator, and deployer may not change it');
+      expect(refused).toContain('HINT: a superuser runs: alter role tp_owner nobypassrls; alter role tp_dba_reader nocreatedb; ' +
+        'alter role tp_authenticator noinherit; grant tp_system_operator to tp_authenticator with inherit false granted by postgres; then migrate again');
       const attributes = `select rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin, rolinherit,
                                  (select array_agg(m.inherit_option) from pg_auth_members m where m.member = r.oid) as inherits
                             from pg_roles r where rolname like 'tp\\_%' order by 1`;
       expect((await admin.query(attributes)).rows.find((role) => role.rolname === 'tp_owner').rolbypassrls).toBe(true);
 
-      // A superuser's migration brings them to SPEC §1.
-      expect((await migrate(cluster.urlFor('tp'))).stdout).toContain('database is at the current schema');
-      const none = { rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolinherit: false };
+      // A superuser's migration takes the attributes SPEC §1 does not give, and changes nothing else
+      // (tp_admin_plane stays the login someone made it; INHERIT matters only for tp_authenticator).
+      // (two databases at once, as a cluster's several databases may: both succeed)
+      await admin.query(`create database tp_other`);
+      const both = await Promise.all([migrate(cluster.urlFor('tp')), migrate(cluster.urlFor('tp_other'))]);
+      for (const { stdout } of both) expect(stdout).toContain('database is at the current schema');
+      const none = { rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false };
       expect((await admin.query(attributes)).rows).toEqual([
-        { rolname: 'tp_admin_plane', ...none, rolcanlogin: false, inherits: null },
-        { rolname: 'tp_authenticator', ...none, rolcanlogin: true, inherits: [false] },
-        { rolname: 'tp_dba_reader', ...none, rolcanlogin: false, inherits: null },
-        { rolname: 'tp_owner', ...none, rolcanlogin: false, inherits: null },
-        { rolname: 'tp_system_operator', ...none, rolcanlogin: false, inherits: null },
-        { rolname: 'tp_worker', ...none, rolcanlogin: false, inherits: null },
+        { rolname: 'tp_admin_plane', ...none, rolcanlogin: true, rolinherit: true, inherits: null },
+        { rolname: 'tp_authenticator', ...none, rolcanlogin: true, rolinherit: false, inherits: [false] },
+        { rolname: 'tp_dba_reader', ...none, rolcanlogin: false, rolinherit: true, inherits: null },
+        { rolname: 'tp_owner', ...none, rolcanlogin: false, rolinherit: true, inherits: null },
+        { rolname: 'tp_system_operator', ...none, rolcanlogin: false, rolinherit: true, inherits: null },
+        { rolname: 'tp_worker', ...none, rolcanlogin: false, rolinherit: true, inherits: null },
       ]);
       const authenticator = new pg.Client({ connectionString: loginAs('tp_authenticator', 'authenticator') });
       await authenticator.connect();
