@@ -26,16 +26,24 @@ const poolLog = (line: string) => {
   if (!stopping) log(line);
 };
 
-async function shutdown(exitCode: number): Promise<never> {
-  if (!stopping && stops.length > 0) {
+let started = false;
+let stopRequested = false;
+let stopped: Promise<never> | undefined;
+
+/** Stops what has started, in reverse order, then exits; every later call waits for the same stop. */
+function shutdown(exitCode: number): Promise<never> {
+  stopped ??= (async () => {
     stopping = true;
-    log('stopping');
-    for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => log(`while stopping: ${(error as Error).message}`));
+    if (stops.length > 0) {
+      log('stopping');
+      for (const stop of stops.reverse()) {
+        await stop().catch((error: unknown) => log(`while stopping: ${(error as Error).message}`));
+      }
+      log('stopped');
     }
-    log('stopped');
-  }
-  process.exit(exitCode);
+    process.exit(exitCode);
+  })();
+  return stopped;
 }
 
 async function start(): Promise<void> {
@@ -79,17 +87,27 @@ async function start(): Promise<void> {
   }
 }
 
-// A second signal while stopping (Ctrl-C pressed again) must not end the process before the
-// embedded Postgres is stopped: it would be left running. The stop is bounded by drainMs anyway.
-// SIGHUP (the terminal closed) stops it too, rather than leaving Postgres behind.
+// No signal may end the process before the embedded Postgres is stopped, or it is left running:
+// one that comes while starting (the cluster may be half up, a migration running) stops the
+// service once start-up is done; a second one while stopping (Ctrl-C pressed again) is only noted.
+// SIGHUP (the terminal closed) stops it too.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (stopping) log(`${signal} while stopping: still stopping (requests in progress get up to ${drainMs / 1000} s)`);
-    else void shutdown(0);
+    if (stopping || stopRequested) log(`${signal} while stopping: still stopping`);
+    else if (!started) {
+      stopRequested = true;
+      log(`${signal}: stopping as soon as start-up is done`);
+    } else void shutdown(0);
   });
 }
 
-start().catch(async (error: unknown) => {
-  console.error(describeFailure(error));
-  await shutdown(1);
-});
+start().then(
+  () => {
+    started = true;
+    if (stopRequested) void shutdown(0);
+  },
+  async (error: unknown) => {
+    console.error(describeFailure(error));
+    await shutdown(1);
+  },
+);

@@ -27,11 +27,13 @@ export function jwtKey(secret: string): Uint8Array {
 
 /**
  * An operator id a token may carry: well-formed text (no lone surrogate, which Postgres cannot
- * take as a setting), not blank, at most 200 characters, no control or invisible format
- * characters (a NUL cannot be a setting; a zero-width space alone looks blank; neither belongs in an id).
+ * take as a setting), at most 200 characters, no control character (a NUL cannot be a setting),
+ * and something visible: blank once spaces and invisible format characters (a zero-width space)
+ * are taken out counts as no subject.
  */
 export function isUsableSubject(sub: unknown): sub is string {
-  return typeof sub === 'string' && sub.isWellFormed() && sub.trim() !== '' && sub.length <= 200 && !/[\p{Cc}\p{Cf}]/u.test(sub);
+  return typeof sub === 'string' && sub.isWellFormed() && sub.length <= 200 && !/\p{Cc}/u.test(sub)
+    && sub.replace(/[\p{Cf}\s]/gu, '') !== '';
 }
 
 const refuse = (message: string): AuthResult => ({ ok: false, status: 401, code: 'UNAUTHENTICATED', message });
@@ -98,7 +100,7 @@ export async function mintOperatorToken(
   { sub, ttlSeconds, role = operatorRole }: { sub: string; ttlSeconds: number; role?: string },
 ): Promise<string> {
   // (the server would refuse any other token as subject-less)
-  if (!isUsableSubject(sub)) throw new Error('the operator id (--sub) must be 1 to 200 characters, not blank, without control characters');
+  if (!isUsableSubject(sub)) throw new Error('the operator id (--sub) must be 1 to 200 characters, with something visible and no control characters');
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -47,7 +47,7 @@ describe('npm run token', () => {
     [['--ttl', '1h'], 'usage: token --sub'],
     [['--sub', ' '], 'must be 1 to 200 characters'],
     [['--sub', 'a'.repeat(201)], 'must be 1 to 200 characters'],
-    [['--sub', 'a\tb'], 'without control characters'],
+    [['--sub', 'a\tb'], 'no control characters'],
     [['--sub', 'alice', '--ttl', '31d'], '--ttl must be between 1 second and 30 days'],
     [['--sub', 'alice', '--ttl', 'soon'], 'invalid --ttl'],
   ])('refuses %j with exit code 1 and prints no token', async (args, message) => {

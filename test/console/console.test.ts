@@ -241,6 +241,7 @@ describe.skipIf(!hasChromium)('the system console in a browser', () => {
       const [summary] = await operator<{ total_events: number }>('select * from system_api.usage_summary($1)', ['last_7_days']);
       expect(await page.getByTestId('total-events').textContent()).toBe(count(summary!.total_events));
       expect(await page.locator('table.attention tbody tr').count()).toBe(20);
+      expect(await page.locator('#attention-all').textContent(), 'the list may be cut: it says so, without a count').toBe('Show all');
     } finally {
       await db.pool.query(`grant execute on ${kpis} to tp_system_operator`);
     }

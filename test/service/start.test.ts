@@ -17,8 +17,10 @@ interface Started { child: ChildProcess; output: () => string; exited: Promise<n
 
 /** `npm start` (npm's own script, run by this Node), or its command `node src/main.ts` directly. */
 function start(env: Record<string, string>, { throughNpm = false } = {}): Started {
-  const command = throughNpm ? [process.env.npm_execpath ?? 'npm', 'start'] : [path.join(repoRoot, 'src/main.ts')];
-  const child = spawn(process.execPath, command, {
+  // (npm's own script through this Node when a run of npm started us, else the npm on PATH)
+  const [file, args] = !throughNpm ? [process.execPath, [path.join(repoRoot, 'src/main.ts')]]
+    : process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'start']] : ['npm', ['start']];
+  const child = spawn(file, args, {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,6 +111,16 @@ describe('npm start', () => {
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('tenantpulse: stopped');
     expect(await healthy(Number(env.PORT)), 'nothing serves any more').toBe(false);
+    expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
+  });
+
+  it('stops, Postgres included, when told to while it is still starting', async () => {
+    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const run = start(env);
+    await waitFor(() => run.output().includes('starting the embedded Postgres'), 'the embedded Postgres to be starting');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('SIGTERM: stopping as soon as start-up is done');
     expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
   });
 

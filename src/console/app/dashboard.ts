@@ -196,7 +196,9 @@ function attentionSection({ attentionWorkspaces: rows, healthKpis: kpis }: Dashb
       : [
           h('p', { class: 'hint' },
             `Workspaces not OK, worst first${nonOk > rows.length ? ` (showing ${rows.length} of ${formatCount(nonOk)})` : ''}. `,
-            nonOk > rows.length ? [h('a', { href: `${dashboard}&attention=all`, id: 'attention-all' }, `Show all ${formatCount(nonOk)}`), '. '] : null,
+            nonOk > rows.length || (kpis === null && rows.length === attentionRows) // (no count without the KPIs)
+              ? [h('a', { href: `${dashboard}&attention=all`, id: 'attention-all' }, kpis ? `Show all ${formatCount(nonOk)}` : 'Show all'), '. ']
+              : null,
             all && rows.length > attentionRows ? [h('a', { href: dashboard, id: 'attention-top' }, `Show the worst ${attentionRows}`), '. '] : null,
             'Drivers are the dimensions at the overall level; the first is the top driver.'),
           scrollable(h('table', { class: 'attention', 'aria-labelledby': 'attention-heading' },
