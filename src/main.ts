@@ -20,20 +20,18 @@ const log = (line: string) => console.log(`tenantpulse: ${line}`);
 const drainMs = 8000;
 
 const stops: Array<() => Promise<unknown>> = [];
-let stopping = false;
-// A connection that Postgres's own shutdown cuts while the service stops is expected, not news.
-const poolLog = (line: string) => {
-  if (!stopping) log(line);
-};
-
 let started = false;
 let stopRequested = false;
+/** The stop, once begun. */
 let stopped: Promise<never> | undefined;
+// A connection that Postgres's own shutdown cuts while the service stops is expected, not news.
+const poolLog = (line: string) => {
+  if (!stopped) log(line);
+};
 
 /** Stops what has started, in reverse order, then exits; every later call waits for the same stop. */
 function shutdown(exitCode: number): Promise<never> {
   stopped ??= (async () => {
-    stopping = true;
     if (stops.length > 0) {
       log('stopping');
       for (const stop of stops.reverse()) {
@@ -93,7 +91,7 @@ async function start(): Promise<void> {
 // SIGHUP (the terminal closed) stops it too.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (stopping || stopRequested) log(`${signal} while stopping: still stopping`);
+    if (stopped || stopRequested) log(`${signal} while stopping: still stopping`);
     else if (!started) {
       stopRequested = true;
       log(`${signal}: stopping as soon as start-up is done`);

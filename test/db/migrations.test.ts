@@ -47,6 +47,13 @@ describe('sql/ definitions', () => {
   });
 });
 
+/** The URL of a database of a scratch cluster, logged in as another user. */
+function urlAs(cluster: { urlFor(database: string): string }, database: string, user: string, password: string): string {
+  const url = new URL(cluster.urlFor(database));
+  [url.username, url.password] = [user, password];
+  return url.toString();
+}
+
 describe('npm run migrate', () => {
   const databases: Array<{ drop(): Promise<void> }> = [];
   afterAll(async () => { for (const database of databases) await database.drop(); });
@@ -111,10 +118,9 @@ describe('npm run migrate', () => {
       await admin.connect();
       await admin.query(`create role deployer login createrole password 'deployer'`);
       await admin.query(`create database tp owner deployer`);
-      const url = new URL(cluster.urlFor('tp'));
-      [url.username, url.password] = ['deployer', 'deployer'];
-      expect((await migrate(url.toString())).stdout).toContain('database is at the current schema');
-      expect((await migrate(url.toString())).stdout).not.toMatch(/executed/);
+      const url = urlAs(cluster, 'tp', 'deployer', 'deployer');
+      expect((await migrate(url)).stdout).toContain('database is at the current schema');
+      expect((await migrate(url)).stdout).not.toMatch(/executed/);
       const { rows } = await admin.query<{ rolname: string; rolsuper: boolean }>(
         `select rolname, rolsuper from pg_roles where rolname like 'tp\\_%' order by 1`);
       expect(rows).toEqual(['tp_admin_plane', 'tp_authenticator', 'tp_dba_reader', 'tp_owner', 'tp_system_operator', 'tp_worker']
@@ -128,11 +134,7 @@ describe('npm run migrate', () => {
   it('brings roles someone else created with plain CREATE ROLE to SPEC §1, or refuses and says what a superuser runs', async () => {
     const cluster = await startScratchCluster();
     const admin = new pg.Client({ connectionString: cluster.connectionString });
-    const loginAs = (user: string, password: string) => {
-      const url = new URL(cluster.urlFor('tp'));
-      [url.username, url.password] = [user, password];
-      return url.toString();
-    };
+    const loginAs = (user: string, password: string) => urlAs(cluster, 'tp', user, password);
     try {
       await admin.connect();
       // INHERIT is CREATE ROLE's default: tp_authenticator would read as the operator without switching.

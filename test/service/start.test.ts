@@ -55,9 +55,11 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tenantpulse-start-'));
   chmodSync(dataDir, 0o755);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  /** The shared data directory, on ports nothing else uses. */
+  const freshPorts = async () => ({ TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) });
 
   it('serves /healthz on an embedded Postgres, refuses a second instance, and stops cleanly, finishing a request in progress', async () => {
-    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const env = await freshPorts();
     const first = start(env);
     let inProgress: Promise<Response> | undefined;
     let holder: pg.Client | undefined;
@@ -101,7 +103,7 @@ describe('npm start', () => {
   });
 
   it('stops, Postgres included, when the npm process is told to (npm passes the signal on)', async () => {
-    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const env = await freshPorts();
     const run = start(env, { throughNpm: true });
     try {
       await waitFor(() => run.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
@@ -115,7 +117,7 @@ describe('npm start', () => {
   });
 
   it('stops, Postgres included, when told to while it is still starting', async () => {
-    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const env = await freshPorts();
     const run = start(env);
     await waitFor(() => run.output().includes('starting the embedded Postgres'), 'the embedded Postgres to be starting');
     run.child.kill('SIGTERM');
@@ -125,7 +127,7 @@ describe('npm start', () => {
   });
 
   it('prints no operator token in production', async () => {
-    const env = { TENANTPULSE_DATA_DIR: dataDir, PORT: String(await freePort()), TENANTPULSE_PG_PORT: String(await freePort()) };
+    const env = await freshPorts();
     const run = start({ ...env, NODE_ENV: 'production', TENANTPULSE_JWT_SECRET: 'a-production-secret-of-at-least-32-chars' });
     try {
       await waitFor(() => run.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');

@@ -90,10 +90,12 @@ function messages(body: GraphQLResponse<unknown>): string[] {
   return [...new Set((body.errors ?? []).map((error) => error.message))];
 }
 
+const reported = (body: GraphQLResponse<unknown>) => new ApiError(`The API reported an error: ${messages(body).join('; ')}`);
+
 /** The data of a query, or ApiError if any part of it failed. */
 export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const { response, body } = await post<T>(query, variables);
-  if (body.errors?.length) throw new ApiError(`The API reported an error: ${messages(body).join('; ')}`);
+  if (body.errors?.length) throw reported(body);
   if (!response.ok || !body.data) throw new ApiError(`The API answered HTTP ${response.status}.`);
   return body.data;
 }
@@ -105,7 +107,7 @@ export async function graphql<T>(query: string, variables: Record<string, unknow
 export async function graphqlPartial<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors: string[] }> {
   const { response, body } = await post<T>(query, variables);
   if (!body.data) {
-    throw new ApiError(body.errors?.length ? `The API reported an error: ${messages(body).join('; ')}` : `The API answered HTTP ${response.status}.`);
+    throw body.errors?.length ? reported(body) : new ApiError(`The API answered HTTP ${response.status}.`);
   }
   return { data: body.data, errors: messages(body) };
 }
