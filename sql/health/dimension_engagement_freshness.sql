@@ -42,11 +42,11 @@ as $$
      where a.last_event_at is not null
   ),
   counts as (
-    -- events (of active tenants) in the window, for the evidence only; the tenants are reached
-    -- through the workspaces (by index), not matched against every tenant
+    -- events (of active tenants) in the window, for the evidence only; the tenants come from
+    -- the scoped read (health.active_tenants), so a card's plan reads its workspace's by index
+    -- and never every tenant
     select t.workspace_id, sum(c.event_count) as events
-      from workspaces as w
-      join platform.tenants as t on t.workspace_id = w.id and t.archived_at is null
+      from health.active_tenants(p_workspace_id) as t
       join telemetry.workspace_event_counts(
              case when p_with_evidence then array(select w2.id from workspaces as w2) else '{}' end,
              p_as_of - p_length, p_as_of) as c on c.workspace_id = t.workspace_id and c.tenant_id = t.id

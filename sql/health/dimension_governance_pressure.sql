@@ -10,11 +10,8 @@ as $$
   select r.*
     from health.roll_up_tenants(p_workspace_id, 'governance.no_active_tenant', array(
       select case
-               -- (the report check first: it is one hash lookup; the findings one an index probe)
-               when p.tenant_id is null
-                    and not exists (select from platform.stored_reports as sr
-                                     where sr.workspace_id = t.workspace_id and sr.tenant_id = t.id
-                                       and sr.report_type = 'permission_posture')
+               -- (the report check first: it is joined; the findings one an index probe)
+               when p.tenant_id is null and r.tenant_id is null
                     and not exists (select from platform.findings as f
                                      where f.workspace_id = t.workspace_id and f.tenant_id = t.id) then
                  row(t.workspace_id, t.id, 'unknown', 'governance.no_data',
@@ -57,6 +54,16 @@ as $$
            where f.status <> 'resolved'
            group by f.workspace_id, f.tenant_id
         ) as p on p.workspace_id = t.workspace_id and p.tenant_id = t.id
+        left join (
+          -- Tenants with a permission_posture report, read in scope (a card's plan reads only its
+          -- workspace's reports by index, where a per-tenant probe would hash every report)
+          select distinct sr.workspace_id, sr.tenant_id
+            from (select sr.workspace_id, sr.tenant_id from platform.stored_reports as sr
+                   where p_workspace_id is null and sr.report_type = 'permission_posture'
+                  union all
+                  select sr.workspace_id, sr.tenant_id from platform.stored_reports as sr
+                   where sr.workspace_id = p_workspace_id and sr.report_type = 'permission_posture') as sr
+        ) as r on r.workspace_id = t.workspace_id and r.tenant_id = t.id
     ), p_with_evidence) as r
 $$;
 comment on function health.dimension_governance_pressure(uuid, boolean) is

@@ -12,9 +12,10 @@ create or replace function health.roll_up_tenants(
 )
   returns table (workspace_id uuid, level health.level, reason_code text, reason text, evidence jsonb, attributed_tenant_id uuid)
   language sql stable parallel safe
-  -- Called with the verdicts of every tenant: a generic plan (reused after 5 calls) would not
-  -- know the array's size, guess 10 rows and pick nested loops.
-  set plan_cache_mode = force_custom_plan
+  -- Its plan is cached for the session and, after five calls, reused for any array (a generic
+  -- plan): planning it anew took ~1 ms, six times per card. A generic plan guesses 10 verdicts;
+  -- hash and merge joins only, so the dashboard's 10,000 do not meet a nested loop.
+  set enable_nestloop = off
 as $$
   -- One sorted pass: each workspace's verdicts ordered most telling first (worst level, then
   -- priority, code, tenant). The first is the reason; the verdicts at its level, and those with
