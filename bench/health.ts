@@ -199,7 +199,10 @@ export async function benchHealth(ctx: BenchContext): Promise<HealthBenchResult>
     'platform.review_packs', 'telemetry.product_usage_events']) rows[table] = await count(ctx.pool, table);
   ctx.log(`  rows: ${JSON.stringify(rows)} (seeded in ${seedSeconds} s)`);
 
-  // Warm up, then measure.
+  // The seed leaves gigabytes of dirty pages: a checkpoint now writes them out, so the background
+  // writes do not land in the middle of the measurements (as the telemetry bench does). Then warm
+  // up and measure.
+  await ctx.pool.query('checkpoint');
   const kpis: Array<[string, unknown[]]> = [[`select * from system_api.health_kpis('last_7_days')`, []]];
   const attention: Array<[string, unknown[]]> = [[`select * from system_api.attention_workspaces('last_7_days')`, []]];
   await timed(ctx.pool, kpis);
