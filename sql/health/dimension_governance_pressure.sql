@@ -11,7 +11,7 @@ as $$
     from health.roll_up_tenants(p_workspace_id, 'governance.no_active_tenant', array(
       select case
                -- (the report check first: it is joined; the findings one an index probe)
-               when p.tenant_id is null and r.tenant_id is null
+               when p.tenant_id is null and posture.tenant_id is null
                     and not exists (select from platform.findings as f
                                      where f.workspace_id = t.workspace_id and f.tenant_id = t.id) then
                  row(t.workspace_id, t.id, 'unknown', 'governance.no_data',
@@ -63,7 +63,7 @@ as $$
                   union all
                   select sr.workspace_id, sr.tenant_id from platform.stored_reports as sr
                    where sr.workspace_id = p_workspace_id and sr.report_type = 'permission_posture') as sr
-        ) as r on r.workspace_id = t.workspace_id and r.tenant_id = t.id
+        ) as posture on posture.workspace_id = t.workspace_id and posture.tenant_id = t.id
     ), p_with_evidence) as r
 $$;
 comment on function health.dimension_governance_pressure(uuid, boolean) is
