@@ -63,8 +63,13 @@ async function start(): Promise<void> {
   }
 
   // The API logs in as tp_authenticator and switches to tp_system_operator per request.
-  const pool = createPool(await serverDatabaseUrl(config, database.connectionString, log), 10, poolLog);
+  const serverUrl = await serverDatabaseUrl(config, database.connectionString, log);
+  const pool = createPool(serverUrl, 10, poolLog);
   stops.push(() => pool.end());
+  // /healthz asks with a connection of its own: slow requests holding all of the API's
+  // connections do not make a database that answers look down.
+  const healthPool = createPool(serverUrl, 1, poolLog);
+  stops.push(() => healthPool.end());
   const graphql = await createGraphqlApi({ pool, jwtSecret, production: config.NODE_ENV === 'production' });
   stops.push(() => graphql.release());
 
@@ -74,7 +79,7 @@ async function start(): Promise<void> {
   stops.push(() => runner.stop());
 
   // Pushed last, so stopped first: no new requests, then the worker, then the database.
-  const server = createHttpServer({ pool, graphql, console: createConsoleHandler() });
+  const server = createHttpServer({ pool: healthPool, graphql, console: createConsoleHandler() });
   await listen(server, { host: config.HOST, port: config.PORT });
   stops.push(() => closeServer(server, drainMs));
 

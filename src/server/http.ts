@@ -13,7 +13,7 @@ export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => bool
 export interface HttpOptions {
   host: string;
   port: number;
-  /** The pool /healthz pings (the API's pool in `npm start`). */
+  /** The pool /healthz pings (one connection of its own in `npm start`, so a busy API does not look down). */
   pool: pg.Pool;
   /** The GraphQL API (see createGraphqlApi); without it /graphql is a 404. */
   graphql?: GraphqlApi;

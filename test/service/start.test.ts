@@ -61,7 +61,7 @@ describe('npm start', () => {
   it('serves /healthz on an embedded Postgres, refuses a second instance, and stops cleanly, finishing a request in progress', async () => {
     const env = await freshPorts();
     const first = start(env);
-    let inProgress: Promise<Response> | undefined;
+    let inProgress: Promise<Response>[] = [];
     let holder: pg.Client | undefined;
     try {
       await waitFor(() => first.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
@@ -73,18 +73,20 @@ describe('npm start', () => {
       expect(second.output()).toMatch(/data directory .* is in use by Postgres pid \d+/);
       expect(await healthy(Number(env.PORT)), 'the first instance keeps serving').toBe(true);
 
-      // A request still running when the stop comes (it waits for a lock held here) is answered.
+      // Requests still running when the stop comes (they wait for a lock held here) are answered.
+      // There are more of them than the API has connections: /healthz still answers meanwhile.
       holder = new pg.Client({ connectionString: embeddedUrl(dataDir, Number(env.TENANTPULSE_PG_PORT), embeddedDatabaseName) });
       await holder.connect();
       await holder.query('begin');
       await holder.query('lock table platform.workspaces in access exclusive mode');
       const token = await mintOperatorToken(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim(), { sub: 'ops', ttlSeconds: 60 });
-      inProgress = fetch(`http://127.0.0.1:${env.PORT}/graphql`, {
+      inProgress = Array.from({ length: 12 }, () => fetch(`http://127.0.0.1:${env.PORT}/graphql`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ healthKpis(window: last_24_hours) { totalWorkspaces } }' }),
-      });
-      await waitFor(async () => (await holder!.query(`select 1 from pg_locks where not granted`)).rowCount! > 0, 'the request to wait');
+      }));
+      await waitFor(async () => (await holder!.query(`select 1 from pg_locks where not granted`)).rowCount! >= 10, 'the API\'s 10 connections to wait');
+      expect(await healthy(Number(env.PORT)), '/healthz while every API connection waits').toBe(true);
     } finally {
       first.child.kill('SIGTERM');
     }
@@ -95,9 +97,10 @@ describe('npm start', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await holder!.query('commit');
     await holder!.end();
-    const response = await inProgress!;
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { healthKpis: { totalWorkspaces: 0 } } });
+    for (const response of await Promise.all(inProgress)) {
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { healthKpis: { totalWorkspaces: 0 } } });
+    }
     expect(await first.exited).toBe(0);
     expect(postmasterAlive(dataDir), 'no orphan postgres').toBe(false);
   });
