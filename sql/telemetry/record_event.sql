@@ -6,7 +6,8 @@
 -- Retry safety: a de-duplicated event's milestone (workspace, event, subject [, checkpoint]) has a
 -- key in telemetry.event_dedup_keys, unique as one telemetry.milestone value; a retry returns the
 -- first event's id while that event is still in the ledger (after it is pruned, the retry records
--- anew). Concurrent retries serialise on the key's insert.
+-- anew). Concurrent retries serialise on the key's insert. (Rows other writers put in the ledger
+-- get their keys from telemetry.keep_dedup_key.)
 create or replace function telemetry.record_event(
   event_name text,
   workspace_id uuid,
@@ -174,11 +175,14 @@ begin
     end loop;
   end if;
 
+  -- The key is written: telemetry.keep_dedup_key, which keys every other writer's rows, skips this one.
+  perform pg_catalog.set_config('tenantpulse.keyed_event_id', v_id::text, true);
   insert into telemetry.product_usage_events
     (workspace_id, id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
   values
     (record_event.workspace_id, v_id, v_event.event_name, record_event.tenant_id, record_event.actor_id,
      record_event.subject_type, record_event.subject_id, record_event.metadata, record_event.occurred_at);
+  perform pg_catalog.set_config('tenantpulse.keyed_event_id', '', true);
   return v_id;
 end
 $$;

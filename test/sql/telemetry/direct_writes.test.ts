@@ -126,6 +126,71 @@ describe('rows the owner writes directly', () => {
     }));
 });
 
+describe('de-duplication of rows the owner writes directly', () => {
+  const checkpoint = `select telemetry.record_event('onboarding.checkpoint_completed', $1, $2, $3, 'onboarding_session', $4, $5::jsonb, now() - $6::interval) as id`;
+  /** Records a consent_granted checkpoint of `session` (or another checkpoint), `ago` before now(). */
+  const record = async (c: pg.PoolClient, w: World, session: string, ago = '0', metadata = '{"checkpoint":"consent_granted"}') =>
+    (await c.query<{ id: string }>(checkpoint, [w.workspaceId, w.tenantId, w.userId, session, metadata, ago])).rows[0]!.id;
+  const insertDirectly = async (c: pg.PoolClient, w: World, session: string, ago: string) =>
+    (await c.query<{ id: string }>(
+      `insert into telemetry.product_usage_events (workspace_id, event_name, tenant_id, actor_id, subject_type, subject_id, metadata, occurred_at)
+       values ($1, 'onboarding.checkpoint_completed', $2, $3, 'onboarding_session', $4, '{"checkpoint":"consent_granted"}', now() - $5::interval) returning id`,
+      [w.workspaceId, w.tenantId, w.userId, session, ago])).rows[0]!.id;
+  const ids = async (c: pg.PoolClient, w: World) =>
+    (await c.query<{ id: string }>(`select id from telemetry.product_usage_events where workspace_id = $1 order by occurred_at, id`, [w.workspaceId])).rows.map((r) => r.id);
+
+  it('a milestone the owner inserts is the first: the recorder\'s retry returns its id', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      const session = '55555555-5555-4555-8555-555555555555';
+      const direct = await insertDirectly(c, w, session, '10 days');
+      expect(await record(c, w, session)).toBe(direct);
+      // a second row the owner inserts is counted, and the key stays with the first
+      const second = await insertDirectly(c, w, session, '1 day');
+      expect(await ids(c, w)).toEqual([direct, second]);
+      expect(await record(c, w, session)).toBe(direct);
+      // diagnostics opens have no key, whoever writes them
+      await writeDirectly(c, w, '1 hour');
+      expect((await c.query(`select count(*)::int as n from telemetry.event_dedup_keys where event_name = 'support.diagnostics_opened'`)).rows[0].n).toBe(0);
+    }));
+
+  it('an event moved to another time keeps its key, in the transaction that recorded it too', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      const session = '66666666-6666-4666-8666-666666666666';
+      const first = await record(c, w, session);
+      // to another day (another partition), then by a second within it
+      await c.query(`update telemetry.product_usage_events set occurred_at = now() - interval '40 days' where id = $1`, [first]);
+      expect(await record(c, w, session)).toBe(first);
+      await c.query(`update telemetry.product_usage_events set occurred_at = occurred_at + interval '1 second' where id = $1`, [first]);
+      expect(await record(c, w, session)).toBe(first);
+      expect(await ids(c, w)).toEqual([first]);
+    }));
+
+  it('an event moved to another milestone gives up the old one\'s key and takes the new one\'s', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      const session = '77777777-7777-4777-8777-777777777777';
+      const first = await record(c, w, session);
+      await c.query(`update telemetry.product_usage_events set metadata = '{"checkpoint":"tenant_bound"}' where id = $1`, [first]);
+      expect(await record(c, w, session, '0', '{"checkpoint":"tenant_bound"}')).toBe(first);
+      const anew = await record(c, w, session);
+      expect(anew).not.toBe(first);
+      expect((await ids(c, w)).sort()).toEqual([first, anew].sort());
+    }));
+
+  it('a milestone whose first event was deleted is taken over by the next row the owner inserts', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const w = await createWorld(c);
+      const session = '88888888-8888-4888-8888-888888888888';
+      const first = await record(c, w, session, '2 days');
+      await c.query(`delete from telemetry.product_usage_events where id = $1`, [first]);
+      const direct = await insertDirectly(c, w, session, '1 day');
+      expect(await record(c, w, session)).toBe(direct);
+      expect(await ids(c, w)).toEqual([direct]);
+    }));
+});
+
 describe('a deleted workspace or tenant', () => {
   it('takes its events with it: the summary counts them nowhere', () =>
     as(db.pool, { role: 'tp_owner' }, async (c) => {
