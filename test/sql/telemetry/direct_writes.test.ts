@@ -1,8 +1,11 @@
 // What the owner may do to the ledger directly, and how the counts follow (SPEC §3.1: "a row
 // written by the owner directly is counted like any other"): rows of any day, a TRUNCATE, and
-// the deletion of a workspace or tenant.
+// the deletion of a workspace or tenant, and the de-duplication keys of such rows.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, sourceMarker } from '../../../src/db/migrations.ts';
 import { as, rejectionWithin, useTestDatabase } from '../../helpers/database.ts';
 import { asOperator, createWorld, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
 
@@ -177,6 +180,28 @@ describe('de-duplication of rows the owner writes directly', () => {
       const anew = await record(c, w, session);
       expect(anew).not.toBe(first);
       expect((await ids(c, w)).sort()).toEqual([first, anew].sort());
+    }));
+
+  it('rows written directly before migration 000028 were keyed by it: the earliest row of each milestone', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const file = readdirSync(path.join(repoRoot, 'migrations/committed')).find((name) => name.startsWith('000028-'))!;
+      const backfill = readFileSync(path.join(repoRoot, 'migrations/committed', file), 'utf8')
+        .split(`${sourceMarker}migrations/draft/dedup_keys_for_direct_rows.sql\n`)[1]!.split(sourceMarker)[0]!;
+      const w = await createWorld(c);
+      const session = '99999999-9999-4999-8999-999999999999';
+      // rows as they were written before the trigger existed: without keys
+      await c.query('alter table telemetry.product_usage_events disable trigger keep_dedup_key');
+      const later = await insertDirectly(c, w, session, '2 days');
+      const earliest = await insertDirectly(c, w, session, '10 days');
+      await writeDirectly(c, w, '1 hour');
+      await c.query('alter table telemetry.product_usage_events enable trigger keep_dedup_key');
+      const keys = async () => (await c.query(`select event_name, event_id from telemetry.event_dedup_keys where workspace_id = $1`, [w.workspaceId])).rows;
+      expect(await keys()).toEqual([]);
+      await c.query(backfill);
+      expect(await keys()).toEqual([{ event_name: 'onboarding.checkpoint_completed', event_id: earliest }]);
+      expect(await record(c, w, session)).toBe(earliest);
+      expect(await ids(c, w), 'the retry stored nothing').toHaveLength(3);
+      expect(await ids(c, w)).toContain(later);
     }));
 
   it('a milestone whose first event was deleted is taken over by the next row the owner inserts', () =>
