@@ -16,12 +16,19 @@ export default async function setup(project: TestProject) {
   const runId = String(process.pid);
   const template = `tp_template_${runId}`;
   const admin = new pg.Client({ connectionString: server.urlFor('postgres') });
-  await admin.connect();
-  await admin.query(`drop database if exists ${template}`);
-  await admin.query(`create database ${template}`);
   const templateUrl = server.urlFor(template);
-  await migrateDatabase(templateUrl, (line) => console.log(line));
-  await applyCurrentMigration(templateUrl);
+  try {
+    await admin.connect();
+    await admin.query(`drop database if exists ${template}`);
+    await admin.query(`create database ${template}`);
+    await migrateDatabase(templateUrl, (line) => console.log(line));
+    await applyCurrentMigration(templateUrl);
+  } catch (error) {
+    // (a migration that fails, say an edited committed one, must not leave the server running)
+    await admin.end().catch(() => {});
+    await server.stop();
+    throw error;
+  }
   console.log(`tests run on ${server.kind} Postgres (template ${template})`);
 
   project.provide('postgres', { adminUrl: server.urlFor('postgres'), templateUrl, template, runId, kind: server.kind });
