@@ -30,16 +30,18 @@ async function createBenchDatabase(cluster: EmbeddedCluster): Promise<string> {
 
 async function main(): Promise<void> {
   const cluster = process.env.BENCH_DATABASE_URL ? undefined : await startScratchCluster();
-  const url = cluster ? await createBenchDatabase(cluster) : process.env.BENCH_DATABASE_URL!;
-  await migrateDatabase(url);
-  await applyCurrentMigration(url);
-  // (logs, rather than crashes on, a connection the cluster's shutdown ends while idle)
-  const pool = createPool(url, 12, log);
-  const context: BenchContext = { pool, url, log };
-
-  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-    `Node ${process.version}, scale ${process.env.BENCH_SCALE ?? '1'}`);
+  let pool: pg.Pool | undefined;
+  // (the cluster is stopped whatever fails, a migration included: nothing else stops it)
   try {
+    const url = cluster ? await createBenchDatabase(cluster) : process.env.BENCH_DATABASE_URL!;
+    await migrateDatabase(url);
+    await applyCurrentMigration(url);
+    // (logs, rather than crashes on, a connection the cluster's shutdown ends while idle)
+    pool = createPool(url, 12, log);
+    const context: BenchContext = { pool, url, log };
+
+    log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, scale ${process.env.BENCH_SCALE ?? '1'}`);
     const results = {
       telemetry: await benchTelemetry(context),
       health: await benchHealth(context),
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     log('\nsummary (JSON):');
     log(JSON.stringify(results, null, 2));
   } finally {
-    await pool.end();
+    await pool?.end();
     await cluster?.stop();
   }
 }
