@@ -1,6 +1,6 @@
 // What the owner may do to the ledger directly, and how the counts follow (SPEC §3.1: "a row
-// written by the owner directly is counted like any other"): rows of any day, a TRUNCATE, and
-// the deletion of a workspace or tenant, and the de-duplication keys of such rows.
+// written by the owner directly is counted like any other"): rows of any day, a TRUNCATE, the
+// deletion of a workspace or tenant, and the de-duplication keys of such rows.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
