@@ -65,7 +65,8 @@ describe('npm start', () => {
     let holder: pg.Client | undefined;
     try {
       await waitFor(() => first.output().includes(`listening on http://127.0.0.1:${env.PORT}`), 'the listening line');
-      expect(first.output(), 'the local sign-in link').toMatch(/open http:\/\/127\.0\.0\.1:\d+\/system#token=/);
+      // (logged right after the listening line, once the link's token is signed)
+      await waitFor(() => /open http:\/\/127\.0\.0\.1:\d+\/system#token=/.test(first.output()), 'the local sign-in link');
       expect(await healthy(Number(env.PORT))).toBe(true);
 
       const second = start({ ...env, PORT: String(await freePort()) });
