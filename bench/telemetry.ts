@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { deepStrictEqual, strictEqual } from 'node:assert';
 import pg from 'pg';
+import { freePrunedStorage } from '../src/telemetry/prune.ts';
 import { seedEvents, seedWorkspaces } from './seed.ts';
 
 interface BenchContext {
@@ -37,6 +38,10 @@ export interface TelemetryBenchResult {
     speedupVsNoRollup: number;
     recordingKeptDuringPrune: number;
     recordingKeptDuringPlainDelete: number;
+    /** The job's next step: the pruned days' storage freed, one day at a time with pauses. */
+    daysFreed: number;
+    freeMs: number;
+    recordingKeptDuringFree: number;
     /** The separate step that drops the emptied partitions (it locks the ledger for a moment). */
     partitionsDropped: number;
     dropMs: number;
@@ -255,6 +260,15 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   };
   const pruned = await jobStep('select telemetry.prune_events() as n');
   const removed = pruned.n;
+  let daysFreed = 0;
+  const freed = await whileRecording(async () => {
+    const client = await worker.connect();
+    try {
+      daysFreed = await freePrunedStorage(client);
+    } finally {
+      client.release();
+    }
+  });
   const dropped = await jobStep('select telemetry.drop_expired_partitions() as n');
   const partitionsDropped = dropped.n;
   // The job's last step: the de-duplication keys of the pruned events (~0.8 of them), one delete.
@@ -267,7 +281,7 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   await ctx.pool.query('update telemetry.settings set retention_days = 90');
   // exact: what the prune says it removed is what left the ledger (beside what was recorded meanwhile),
   // nothing older than its cutoff is left, and it is at least the rows the plain delete removed
-  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + dropped.recorded + collected.recorded + after.done - removed, 'prune_events reported a different number than it removed');
+  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + freed.recorded + dropped.recorded + collected.recorded + after.done - removed, 'prune_events reported a different number than it removed');
   const keysLeft = (await ctx.pool.query<{ n: number }>(
     `select count(*)::int as n from telemetry.event_dedup_keys where occurred_at < (select max(cutoff) from telemetry.prune_runs)`)).rows[0]!.n;
   strictEqual(keysLeft, 0, 'de-duplication keys of pruned events survived prune_dedup_keys');
@@ -285,6 +299,9 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
     speedupVsNoRollup: round(plainNoRollup.ms / pruned.ms),
     recordingKeptDuringPrune: round(pruned.recordingPerSecond / pruneBaseline, 2),
     recordingKeptDuringPlainDelete: round((withRollup ? plain : plainNoRollup).recordingPerSecond / baseline, 2),
+    daysFreed,
+    freeMs: round(freed.ms),
+    recordingKeptDuringFree: round(freed.recordingPerSecond / pruneBaseline, 2),
     partitionsDropped,
     dropMs: round(dropped.ms),
     recordingKeptDuringDrop: round(dropped.recordingPerSecond / pruneBaseline, 2),
@@ -296,6 +313,7 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   ctx.log(`  prune of ${expiredRows} expired rows: ${prune.pruneMs} ms vs plain delete ${versusPlain}` +
     `${prune.plainDeleteNoRollupMs} ms = ${prune.speedupVsNoRollup}× without rollup upkeep) [target ≥ 50×]; recording kept ` +
     `${prune.recordingKeptDuringPrune}× of ${round(pruneBaseline)}/s (${round(baselineBefore)} before, ${round(baselineAfter)} after) during the prune (${prune.recordingKeptDuringPlainDelete}× during the plain delete) [target ≥ 0.9×]; ` +
+    `then freeing the storage of ${daysFreed} pruned days: ${prune.freeMs} ms, recording kept ${prune.recordingKeptDuringFree}× [target ≥ 0.9×]; ` +
     `then dropping the ${partitionsDropped} emptied partitions: ${prune.dropMs} ms, recording kept ${prune.recordingKeptDuringDrop}×; ` +
     `then collecting ${keysCollected} de-duplication keys of pruned events: ${prune.keysMs} ms, recording kept ${prune.recordingKeptDuringKeys}×`);
   await owner.end();

@@ -3,6 +3,8 @@
 -- its parent table exclusively, which pauses recording for the moment it takes. Waiting for
 -- that lock is bounded (lock_timeout): when recording keeps the tables busy, nothing is dropped
 -- and the next run tries again. A partition that still holds rows is left for the next prune.
+-- The tables of rows the prune detached (<table>_pYYYYMMDD_pruned_<n>) are dropped here too,
+-- freeing at once what free_pruned_storage() has not freed yet.
 create or replace function telemetry.drop_expired_partitions() returns int
   language plpgsql volatile
   security definer
@@ -20,8 +22,10 @@ begin
     return 0;
   end if;
   begin
-    -- The ledger first, as the recorder (and its rollup trigger) takes them.
-    lock table telemetry.product_usage_events, telemetry.usage_daily_rollup,
+    -- In the order the recorder takes them: the catalog (which dropping a ledger partition's
+    -- foreign key locks), the ledger, then the rollups its trigger writes. Nothing after this
+    -- statement waits for a lock any session but this one might hold.
+    lock table telemetry.event_catalog, telemetry.product_usage_events, telemetry.usage_daily_rollup,
                telemetry.usage_daily_workspace_rollup, telemetry.usage_hourly_event_rollup
       in access exclusive mode;
   exception when lock_not_available then
@@ -41,10 +45,17 @@ begin
     execute pg_catalog.format('drop table telemetry.%I', v_partition.partition_name);
     v_dropped := v_dropped + 1;
   end loop;
+  for v_partition in
+    select c.relname from pg_catalog.pg_class as c
+     where c.relnamespace = 'telemetry'::pg_catalog.regnamespace and c.relkind = 'r'
+       and c.relname ~ '_p[0-9]{8}_pruned_[0-9]+$'
+  loop
+    execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
+  end loop;
   return v_dropped;
 end
 $$;
 comment on function telemetry.drop_expired_partitions() is
-  'Drops the empty daily partitions (ledger and rollups) of days wholly before the last prune''s cutoff; returns how many. '
+  'Drops the empty daily partitions (ledger and rollups) of days wholly before the last prune''s cutoff, and the rows the prune detached; returns how many daily partitions it dropped. '
   'Gives up (0) when the tables stay busy for lock_timeout.';
 grant execute on function telemetry.drop_expired_partitions() to tp_worker;

@@ -1,10 +1,14 @@
 -- Daily partitions (UTC days) of the ledger and of its rollups, created ahead of need: by the
 -- migration, and by the prune job a week ahead (telemetry.create_partitions_ahead). The recorder
--- never calls it. A row written for a day without partitions lands in the
--- default partitions (telemetry.*_default) and counts like any other; when that day's partitions
--- are created, its rows move out of the defaults into them (moved, not new: the rollups are left
--- as they are). Each partition gets row-level security enabled and forced like its parent
--- (direct access to a partition sees nothing; everything goes through the parent).
+-- never calls it. Each day is two levels: <table>_pYYYYMMDD, a partition of the table that is
+-- itself partitioned, holding its rows in one default partition, <table>_pYYYYMMDD_rows. The
+-- prune detaches an expired day's rows from the day (locking that day only, never the table that
+-- recording writes into) and frees their storage later, paced (telemetry.free_pruned_storage).
+-- A row written for a day without partitions lands in the default partitions (telemetry.*_default)
+-- and counts like any other; when that day's partitions are created, its rows move out of the
+-- defaults into them (moved, not new: the rollups are left as they are). Each partition gets
+-- row-level security enabled and forced like its parent (direct access to a partition sees
+-- nothing; everything goes through the parent).
 create or replace function telemetry.ensure_partitions(p_from timestamptz, p_to timestamptz) returns int
   language plpgsql volatile
   security definer
@@ -14,6 +18,7 @@ declare
   v_day timestamptz := pg_catalog.date_bin('1 day', p_from, timestamptz '2000-01-01 00:00:00+00');
   v_table text;
   v_partition text;
+  v_column text;
   v_bounds text;
   v_held boolean;
   v_created int := 0;
@@ -26,16 +31,18 @@ begin
     foreach v_table in array array['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup'] loop
       v_partition := v_table || '_p' || pg_catalog.to_char(v_day at time zone 'UTC', 'YYYYMMDD');
       if pg_catalog.to_regclass('telemetry.' || v_partition) is null then
-        v_bounds := pg_catalog.format('%1$I >= %2$L and %1$I < %3$L',
-          case v_table when 'product_usage_events' then 'occurred_at' else 'bucket_start' end, v_day, v_day + interval '24 hours');
+        v_column := case v_table when 'product_usage_events' then 'occurred_at' else 'bucket_start' end;
+        v_bounds := pg_catalog.format('%1$I >= %2$L and %1$I < %3$L', v_column, v_day, v_day + interval '24 hours');
         begin
           -- (read through the parent, whose policies apply: the day has no partition, so its rows are the default's)
           execute pg_catalog.format('select exists (select from telemetry.%I where %s)', v_table, v_bounds) into v_held;
           if v_held then
-            -- A partition cannot be created over rows the default holds: they move to a table of
-            -- their own that then becomes the day's partition. Ledger rows are moved, not
+            -- A partition cannot be created over rows the default holds: they move to a day of
+            -- their own that then becomes the table's partition. Ledger rows are moved, not
             -- removed, so the delete leaves the rollups as they are.
-            execute pg_catalog.format('create table telemetry.%I (like telemetry.%I including all)', v_partition, v_table);
+            execute pg_catalog.format('create table telemetry.%I (like telemetry.%I including all) partition by range (%I)',
+              v_partition, v_table, v_column);
+            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_partition || '_rows', v_partition);
             execute pg_catalog.format('insert into telemetry.%I select * from telemetry.%I where %s', v_partition, v_table, v_bounds);
             perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
             execute pg_catalog.format('delete from telemetry.%I where %s', v_table, v_bounds);
@@ -43,11 +50,12 @@ begin
             execute pg_catalog.format('alter table telemetry.%I attach partition telemetry.%I for values from (%L) to (%L)',
               v_table, v_partition, v_day, v_day + interval '24 hours');
           else
-            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L)',
-              v_partition, v_table, v_day, v_day + interval '24 hours');
+            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L) partition by range (%I)',
+              v_partition, v_table, v_day, v_day + interval '24 hours', v_column);
+            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_partition || '_rows', v_partition);
           end if;
-          execute pg_catalog.format('alter table telemetry.%I enable row level security', v_partition);
-          execute pg_catalog.format('alter table telemetry.%I force row level security', v_partition);
+          perform telemetry.secure_partition(v_partition);
+          perform telemetry.secure_partition(v_partition || '_rows');
           if v_table = 'product_usage_events' then
             v_created := v_created + 1;
           end if;

@@ -1,12 +1,20 @@
 -- Retention (SPEC §3.6): removes every event older than now() - retention_days, returns how many,
--- and records the run. Whole expired days are emptied with TRUNCATE of their daily partitions
--- (ledger and rollups; the count comes from the exact rollup): that locks only those old
--- partitions, never the parent tables, so recording into today's partition goes on unblocked.
+-- and records the run. Whole expired days leave the ledger by detaching their rows from the day
+-- (ledger and rollups; the count comes from the exact rollup): each day is a partitioned
+-- partition of its own (see ensure_partitions), so that locks only those old days, never the
+-- tables recording writes into, and frees no storage yet. The detached rows are renamed
+-- <table>_pYYYYMMDD_pruned_<transaction>, readable by no role (forced row-level security, no
+-- policy), and their storage is freed afterwards, day by day with pauses
+-- (telemetry.free_pruned_storage): freeing ~0.5 GB of files at once stalls every commit's WAL
+-- flush on a disk that discards freed blocks online, which cost concurrent recording ~20 % of
+-- its throughput while the prune truncated whole days (bench/RESULTS.md). Each day gets an empty
+-- default partition in place of its rows, so a row written for it later still has a place.
 -- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
 -- one statement (as are the rows the owner wrote directly for days without partitions: they
--- live in the default partitions, see ensure_partitions). It runs no DDL that locks a parent: the
--- emptied partitions are dropped, and the coming week's created, later, each in a short
--- transaction of its own (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead).
+-- live in the default partitions, see ensure_partitions). The emptied days are dropped, and the
+-- coming week's created, later, each in a short transaction of its own
+-- (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead): that DDL locks the
+-- parent tables.
 -- A batched delete skips the rollup trigger (tenantpulse.rollup_batched_delete, for the whole
 -- prune): its statements keep the rollups themselves. Concurrent prunes serialise on the settings
 -- row, which only the owner may lock (the second then reads the retention anew and finds nothing
@@ -27,6 +35,7 @@ declare
   v_count bigint;
   v_partition record;
   v_found boolean;
+  v_table text;
 begin
   select pg_catalog.now() - pg_catalog.make_interval(hours => 24 * s.retention_days) into v_cutoff
     from telemetry.settings as s
@@ -77,8 +86,8 @@ begin
   )
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
 
-  -- Whole expired days (not emptied yet): count them from the rollup, then truncate ledger and
-  -- rollup partitions together.
+  -- Whole expired days (not emptied yet): count them from the rollup, then detach their rows from
+  -- ledger and rollups together.
   for v_partition in
     select pg_catalog.right(x.partition_name, 8) as suffix, x.day
       from telemetry.expired_partitions(v_cutoff) as x
@@ -91,9 +100,14 @@ begin
     continue when not v_found;
     select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
      where r.bucket_start = v_partition.day;
-    execute pg_catalog.format('truncate telemetry.%I, telemetry.%I, telemetry.%I, telemetry.%I',
-      'product_usage_events_p' || v_partition.suffix, 'usage_daily_rollup_p' || v_partition.suffix,
-      'usage_daily_workspace_rollup_p' || v_partition.suffix, 'usage_hourly_event_rollup_p' || v_partition.suffix);
+    foreach v_table in array array['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup'] loop
+      v_table := v_table || '_p' || v_partition.suffix;
+      execute pg_catalog.format('alter table telemetry.%I detach partition telemetry.%I', v_table, v_table || '_rows');
+      execute pg_catalog.format('alter table telemetry.%I rename to %I', v_table || '_rows',
+        v_table || '_pruned_' || pg_catalog.pg_current_xact_id());
+      execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_table || '_rows', v_table);
+      perform telemetry.secure_partition(v_table || '_rows');
+    end loop;
     v_removed := v_removed + v_count;
   end loop;
 
@@ -113,5 +127,5 @@ begin
 end
 $$;
 comment on function telemetry.prune_events() is
-  'Deletes every event older than now() - retention_days (truncating whole expired days), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
+  'Deletes every event older than now() - retention_days (detaching whole expired days, whose storage telemetry.free_pruned_storage() frees), records the run in telemetry.prune_runs and returns how many events it removed. Safe beside recording and beside itself.';
 grant execute on function telemetry.prune_events() to tp_worker;

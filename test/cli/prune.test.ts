@@ -20,7 +20,7 @@ describe('npm run prune', () => {
   it('brings a database that has no schema yet to the current one first, then prunes nothing', async () => {
     empty = await createTestDatabase({ empty: true });
     const { stdout } = await prune(empty.url);
-    expect(stdout).toMatch(/pruned 0 telemetry events older than \S+ \(0 de-duplication keys; \d+ emptied partitions dropped, \d+ days of partitions created ahead\)/);
+    expect(stdout).toMatch(/pruned 0 telemetry events older than \S+ \(storage of 0 days freed; 0 de-duplication keys; \d+ emptied partitions dropped, \d+ days of partitions created ahead\)/);
   });
 
   it('removes the expired events and their keys, following TENANTPULSE_RETENTION_DAYS, and says how many', async () => {
@@ -32,7 +32,7 @@ describe('npm run prune', () => {
        values ($1, 'operations.run_started', $2, $3, 'operation_run', gen_random_uuid(), '{}', now() - interval '40 days') returning id`,
       [world.workspaceId, world.tenantId, world.userId]);
     const { stdout } = await prune(db.url, { TENANTPULSE_RETENTION_DAYS: '30' });
-    expect(stdout).toMatch(/pruned 1 telemetry events older than \S+ \(1 de-duplication keys;/);
+    expect(stdout).toMatch(/pruned 1 telemetry events older than \S+ \(storage of 1 days freed; 1 de-duplication keys;/);
     const left = await db.pool.query('select 1 from telemetry.product_usage_events where id = $1', [event!.id]);
     expect(left.rowCount).toBe(0);
     expect((await db.pool.query('select retention_days from telemetry.settings')).rows[0].retention_days).toBe(30);

@@ -52,7 +52,7 @@ describe('rows the owner writes directly', () => {
         [w.workspaceId, w.tenantId, w.userId]);
       expect(await partitionOf(c, recorded)).toBe('telemetry.product_usage_events_default');
       await c.query(`select telemetry.ensure_partitions(now() - interval '3 days', now() - interval '3 days')`);
-      expect([await partitionOf(c, id), await partitionOf(c, recorded)]).toEqual(Array(2).fill(`telemetry.product_usage_events_p${day}`));
+      expect([await partitionOf(c, id), await partitionOf(c, recorded)]).toEqual(Array(2).fill(`telemetry.product_usage_events_p${day}_rows`));
       expect((await summary(c, 'last_7_days')).total_events).toBe(2);
       await rollupMatchesLedger(c);
       const { rows: [{ left }] } = await c.query(
