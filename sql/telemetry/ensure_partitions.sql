@@ -1,9 +1,12 @@
 -- Daily partitions (UTC days) of the ledger and of its rollups, created ahead of need: by the
 -- migration, and by the prune job a week ahead (telemetry.create_partitions_ahead). The recorder
 -- never calls it. Each day is two levels: <table>_pYYYYMMDD, a partition of the table that is
--- itself partitioned, holding its rows in one default partition, <table>_pYYYYMMDD_rows. The
--- prune detaches an expired day's rows from the day (locking that day only, never the table that
--- recording writes into) and frees their storage later, paced (telemetry.free_pruned_storage).
+-- itself partitioned, holding its rows in <table>_pYYYYMMDD_rows (the whole day) beside an empty
+-- default, <table>_pYYYYMMDD_spare. The prune detaches an expired day's rows from the day (locking
+-- that day only, never the table that recording writes into; their storage is freed later,
+-- paced: telemetry.free_pruned_storage), and the spare then takes any row written to that day
+-- until the day is dropped, so the prune creates no table. (Queries plan the spare away while
+-- the day's rows partition covers the day.)
 -- A row written for a day without partitions lands in the default partitions (telemetry.*_default)
 -- and counts like any other; when that day's partitions are created, its rows move out of the
 -- defaults into them (moved, not new: the rollups are left as they are). Each partition gets
@@ -42,7 +45,7 @@ begin
             -- removed, so the delete leaves the rollups as they are.
             execute pg_catalog.format('create table telemetry.%I (like telemetry.%I including all) partition by range (%I)',
               v_partition, v_table, v_column);
-            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_partition || '_rows', v_partition);
+            perform telemetry.create_day_leaves(v_partition, v_day);
             execute pg_catalog.format('insert into telemetry.%I select * from telemetry.%I where %s', v_partition, v_table, v_bounds);
             perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
             execute pg_catalog.format('delete from telemetry.%I where %s', v_table, v_bounds);
@@ -52,10 +55,9 @@ begin
           else
             execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L) partition by range (%I)',
               v_partition, v_table, v_day, v_day + interval '24 hours', v_column);
-            execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_partition || '_rows', v_partition);
+            perform telemetry.create_day_leaves(v_partition, v_day);
           end if;
           perform telemetry.secure_partition(v_partition);
-          perform telemetry.secure_partition(v_partition || '_rows');
           if v_table = 'product_usage_events' then
             v_created := v_created + 1;
           end if;

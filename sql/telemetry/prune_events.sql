@@ -1,17 +1,17 @@
 -- Retention (SPEC §3.6): removes every event older than now() - retention_days, returns how many,
--- and records the run. Whole expired days leave the ledger by detaching their rows from the day
--- (ledger and rollups; the count comes from the exact rollup): each day is a partitioned
--- partition of its own (see ensure_partitions), so that locks only those old days, never the
--- tables recording writes into, and frees no storage yet. The detached rows are renamed
--- <table>_pYYYYMMDD_pruned_<transaction>, readable by no role (forced row-level security, no
--- policy), and their storage is freed afterwards, day by day with pauses
+-- and records the run. Whole expired days leave the ledger by detaching their rows partitions
+-- (<table>_pYYYYMMDD_rows, ledger and rollups; the count comes from the exact rollup): each day
+-- is a partitioned partition of its own (see ensure_partitions), so that locks only those old
+-- days, never the tables recording writes into, creates no table and frees no storage yet. The
+-- detached rows are renamed <table>_pYYYYMMDD_pruned_<transaction>, readable by no role (forced
+-- row-level security, no policy), and their storage is freed afterwards, day by day with pauses
 -- (telemetry.free_pruned_storage): freeing ~0.5 GB of files at once stalls every commit's WAL
--- flush on a disk that discards freed blocks online, which cost concurrent recording ~20 % of
--- its throughput while the prune truncated whole days (bench/RESULTS.md). Each day gets an empty
--- default partition in place of its rows, so a row written for it later still has a place.
+-- flush on a disk that discards freed blocks online, which cost concurrent recording a quarter
+-- of its throughput while the prune truncated whole days (bench/RESULTS.md).
 -- Only the day that straddles the cutoff is deleted row by row, with its rollup decremented in
--- one statement (as are the rows the owner wrote directly for days without partitions: they
--- live in the default partitions, see ensure_partitions). The emptied days are dropped, and the
+-- one statement (as are the rows the owner wrote directly for days without partitions, in the
+-- default partitions, and for days already pruned, in their spares; see ensure_partitions).
+-- The emptied days are dropped, and the
 -- coming week's created, later, each in a short transaction of its own
 -- (telemetry.drop_expired_partitions, telemetry.create_partitions_ahead): that DDL locks the
 -- parent tables.
@@ -97,7 +97,8 @@ begin
     select exists (select from telemetry.product_usage_events as e
                     where e.occurred_at >= v_partition.day and e.occurred_at < v_partition.day + interval '24 hours')
       into v_found;
-    continue when not v_found;
+    -- (a day pruned before has no rows partition any more: its late rows are deleted below)
+    continue when not v_found or pg_catalog.to_regclass('telemetry.product_usage_events_p' || v_partition.suffix || '_rows') is null;
     select coalesce(sum(r.event_count), 0) into v_count from telemetry.usage_daily_workspace_rollup as r
      where r.bucket_start = v_partition.day;
     foreach v_table in array array['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup'] loop
@@ -105,15 +106,14 @@ begin
       execute pg_catalog.format('alter table telemetry.%I detach partition telemetry.%I', v_table, v_table || '_rows');
       execute pg_catalog.format('alter table telemetry.%I rename to %I', v_table || '_rows',
         v_table || '_pruned_' || pg_catalog.pg_current_xact_id());
-      execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I default', v_table || '_rows', v_table);
-      perform telemetry.secure_partition(v_table || '_rows');
     end loop;
     v_removed := v_removed + v_count;
   end loop;
 
-  -- Rows the owner wrote directly for days that had no partitions are in the default partitions:
-  -- those of earlier days go now, and every rollup row of those days with them (all their events
-  -- are gone). Through the parents (their policies apply); the days emptied above cost nothing.
+  -- Rows the owner wrote directly for days that had no partitions are in the default partitions,
+  -- and rows written to days pruned before in those days' spares: those of earlier days go now,
+  -- and every rollup row of those days with them (all their events are gone). Through the parents
+  -- (their policies apply); the days emptied above cost nothing.
   delete from telemetry.product_usage_events as e where e.occurred_at < v_cut_day;
   get diagnostics v_count = row_count;
   v_removed := v_removed + v_count;

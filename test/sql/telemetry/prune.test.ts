@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, sourceMarker } from '../../../src/db/migrations.ts';
 import { as, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, pruneWithRetention, rollupMatchesLedger, type World } from './fixtures.ts';
+import { createWorld, ledgerCount, pruneWithRetention, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -275,53 +275,58 @@ describe('telemetry.prune_events', () => {
     await rollupMatchesLedger(db.pool);
   });
 
-  it('leaves each pruned day a place for rows written to it later, which the next prune removes in turn', async () => {
+  it('leaves each pruned day a place for rows written to it later, its spare, which the next prune empties in turn', async () => {
     const w = await createWorld(db.pool);
     await insertAt(db.pool, w, ['-100 days']);
     const day = ymd(-100);
     await pruneWithRetention(db.pool, 90);
     expect(await rowsOnDay(db.pool, day)).toBe(0);
     const { rows: [secured] } = await db.pool.query(
-      `select relrowsecurity as enabled, relforcerowsecurity as forced from pg_class where oid = to_regclass($1)`, [`telemetry.product_usage_events_p${day}_rows`]);
+      `select relrowsecurity as enabled, relforcerowsecurity as forced from pg_class where oid = to_regclass($1)`, [`telemetry.product_usage_events_p${day}_spare`]);
     expect(secured).toEqual({ enabled: true, forced: true }); // like every partition
-    await insertAt(db.pool, w, ['-100 days']); // lands in the day's new default partition
+    await insertAt(db.pool, w, ['-100 days']); // lands in the day's spare, its default partition
     const { rows: [{ partition }] } = await db.pool.query(
       `select tableoid::regclass::text as partition from telemetry.product_usage_events where workspace_id = $1`, [w.workspaceId]);
-    expect(partition).toBe(`telemetry.product_usage_events_p${day}_rows`);
+    expect(partition).toBe(`telemetry.product_usage_events_p${day}_spare`);
     expect(await rowsOnDay(db.pool, day)).toBe(1);
     await pruneWithRetention(db.pool, 90);
     expect(await rowsOnDay(db.pool, day)).toBe(0);
     const { rows: [{ n }] } = await db.pool.query(
       `select count(*)::int as n from pg_class where relnamespace = 'telemetry'::regnamespace and relname ~ ('^product_usage_events_p' || $1 || '_pruned_')`, [day]);
-    expect(n).toBe(2); // detached twice, under two names
+    expect(n).toBe(1); // the late row was deleted, not detached: the prune creates no table
     await rollupMatchesLedger(db.pool);
   });
 
-  it('days partitioned in one level before migration 000029 were made two levels by it, their rows kept', () =>
+  it('days partitioned in one level before migration 000029 were made two levels by it and 000030, their rows kept', () =>
     as(db.pool, { role: 'tp_owner' }, async (c) => {
-      const file = readdirSync(path.join(repoRoot, 'migrations/committed')).find((name) => name.startsWith('000029-'))!;
-      const conversion = readFileSync(path.join(repoRoot, 'migrations/committed', file), 'utf8')
-        .split(`${sourceMarker}migrations/draft/day_partitions_in_two_levels.sql\n`)[1]!.split(sourceMarker)[0]!;
+      const section = (number: string, source: string) => {
+        const file = readdirSync(path.join(repoRoot, 'migrations/committed')).find((name) => name.startsWith(`${number}-`))!;
+        return readFileSync(path.join(repoRoot, 'migrations/committed', file), 'utf8')
+          .split(`${sourceMarker}migrations/draft/${source}\n`)[1]!.split(sourceMarker)[0]!;
+      };
       const w = await createWorld(c);
+      const day = await withoutPartitionsOf(c, '50 days'); // (an earlier test may have pruned it)
       await insertAt(c, w, ['-50 days', '-50 days -1 second']);
-      const day = ymd(-50);
       const bounds = `for values from ('${day}T00:00:00Z') to ('${day}T00:00:00Z'::timestamptz + interval '1 day')`;
       // that day as it was before: one level, its rows in partitions of the tables themselves
       for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
         await c.query(`alter table telemetry.${table} detach partition telemetry.${table}_p${day}`);
         await c.query(`alter table telemetry.${table}_p${day} detach partition telemetry.${table}_p${day}_rows`);
-        await c.query(`drop table telemetry.${table}_p${day}`);
+        await c.query(`drop table telemetry.${table}_p${day}`); // (and its spare)
         await c.query(`alter table telemetry.${table}_p${day}_rows rename to ${table}_p${day}`);
         await c.query(`alter table telemetry.${table} attach partition telemetry.${table}_p${day} ${bounds}`);
       }
       const shape = async () => (await c.query(
-        `select c.relname as name, c.relkind as kind, c.relrowsecurity and c.relforcerowsecurity as secured
+        `select c.relname as name, c.relkind as kind, c.relrowsecurity and c.relforcerowsecurity as secured,
+                case pg_get_expr(c.relpartbound, c.oid) when 'DEFAULT' then 'default' else 'range' end as bound
            from pg_class c where c.relnamespace = 'telemetry'::regnamespace and c.relkind in ('r', 'p') and c.relname ~ ('^product_usage_events_p' || $1) order by 1`, [day])).rows;
-      expect(await shape()).toEqual([{ name: `product_usage_events_p${day}`, kind: 'r', secured: true }]);
-      await c.query(conversion);
+      expect(await shape()).toEqual([{ name: `product_usage_events_p${day}`, kind: 'r', secured: true, bound: 'range' }]);
+      await c.query(section('000029', 'day_partitions_in_two_levels.sql'));
+      await c.query(section('000030', 'day_rows_beside_a_spare.sql'));
       expect(await shape()).toEqual([
-        { name: `product_usage_events_p${day}`, kind: 'p', secured: true },
-        { name: `product_usage_events_p${day}_rows`, kind: 'r', secured: true },
+        { name: `product_usage_events_p${day}`, kind: 'p', secured: true, bound: 'range' },
+        { name: `product_usage_events_p${day}_rows`, kind: 'r', secured: true, bound: 'range' },
+        { name: `product_usage_events_p${day}_spare`, kind: 'r', secured: true, bound: 'default' },
       ]);
       expect(await rowsOnDay(c, day)).toBe(2);
       await rollupMatchesLedger(c);
