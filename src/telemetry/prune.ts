@@ -51,7 +51,7 @@ export async function freePrunedStorage(client: pg.ClientBase, signal?: AbortSig
   }
 }
 
-/** `signal` stops the run between steps (the job runner's abort). */
+/** `signal` (the job runner's abort) ends the pauses between the days whose storage is freed. */
 export async function pruneTelemetry(client: pg.ClientBase, signal?: AbortSignal): Promise<PruneResult> {
   const { removed, cutoff } = await asWorker(client, async () => {
     const { rows: [pruned] } = await client.query<{ removed: string }>('select telemetry.prune_events() as removed');
