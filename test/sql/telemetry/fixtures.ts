@@ -93,10 +93,13 @@ export async function asOperator<T>(c: Pick<pg.PoolClient, 'query'>, fn: () => P
   }
 }
 
+/** The ledger and its three rollups: the tables partitioned by day. */
+export const dailyTables = ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup'] as const;
+
 /** The four daily partitions of the day `ago` before now() do not exist. */
 export async function withoutPartitionsOf(c: Queryable, ago: string): Promise<string> {
   const { rows: [{ day }] } = await c.query(`select to_char((now() - $1::interval) at time zone 'UTC', 'YYYYMMDD') as day`, [ago]);
-  for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
+  for (const table of dailyTables) {
     await c.query(`drop table if exists telemetry.${table}_p${day}`);
   }
   return day;

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, sourceMarker } from '../../../src/db/migrations.ts';
 import { as, rejection, useTestDatabase } from '../../helpers/database.ts';
-import { createWorld, ledgerCount, pruneWithRetention, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
+import { createWorld, dailyTables, ledgerCount, pruneWithRetention, rollupMatchesLedger, withoutPartitionsOf, type World } from './fixtures.ts';
 
 const db = useTestDatabase();
 
@@ -309,7 +309,7 @@ describe('telemetry.prune_events', () => {
       await insertAt(c, w, ['-50 days', '-50 days -1 second']);
       const bounds = `for values from ('${day}T00:00:00Z') to ('${day}T00:00:00Z'::timestamptz + interval '1 day')`;
       // that day as it was before: one level, its rows in partitions of the tables themselves
-      for (const table of ['product_usage_events', 'usage_daily_rollup', 'usage_daily_workspace_rollup', 'usage_hourly_event_rollup']) {
+      for (const table of dailyTables) {
         await c.query(`alter table telemetry.${table} detach partition telemetry.${table}_p${day}`);
         await c.query(`alter table telemetry.${table}_p${day} detach partition telemetry.${table}_p${day}_rows`);
         await c.query(`drop table telemetry.${table}_p${day}`); // (and its spare)
