@@ -76,11 +76,23 @@ export function recordSql(overrides: Record<string, string> = {}): string {
 }
 
 
-/** The rollups count exactly what the ledger holds (telemetry.event_counts over all time vs a naive count). */
+/**
+ * The rollups count exactly what the ledger holds: telemetry.event_counts over all time (the daily
+ * rollup and raw edges), the per-workspace days and the hourly shards, each against a naive count.
+ */
 export async function rollupMatchesLedger(db: Queryable) {
   const counted = await db.query(`select workspace_id, tenant_id, event_name, event_count::int from telemetry.event_counts('-infinity', 'infinity') order by 1, 2, 3`);
   const naive = await db.query(`select workspace_id, tenant_id, event_name, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
   expect(counted.rows).toEqual(naive.rows);
+  const day = `date_bin('1 day', occurred_at, timestamptz '2000-01-01 00:00:00+00')`;
+  const workspaceDays = await db.query(`select workspace_id, bucket_start, event_count::int from telemetry.usage_daily_workspace_rollup where event_count > 0 order by 1, 2`);
+  const naiveWorkspaceDays = await db.query(`select workspace_id, ${day} as bucket_start, count(*)::int as event_count from telemetry.product_usage_events group by 1, 2 order by 1, 2`);
+  expect(workspaceDays.rows).toEqual(naiveWorkspaceDays.rows);
+  const hours = await db.query(`select bucket_start, shard, event_name, event_count::int from telemetry.usage_hourly_event_rollup where event_count > 0 order by 1, 2, 3`);
+  const naiveHours = await db.query(`select date_bin('1 hour', occurred_at, timestamptz '2000-01-01 00:00:00+00') as bucket_start, telemetry.workspace_shard(workspace_id) as shard,
+                                            event_name, count(*)::int as event_count
+                                       from telemetry.product_usage_events group by 1, 2, 3 order by 1, 2, 3`);
+  expect(hours.rows).toEqual(naiveHours.rows);
 }
 
 /** Runs fn as the system operator inside an owner's transaction, then switches back to the owner. */
