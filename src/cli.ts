@@ -49,9 +49,9 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<v
         try {
           if (config.TENANTPULSE_RETENTION_DAYS !== undefined) await applyRetentionOverride(pool, config.TENANTPULSE_RETENTION_DAYS);
           const client = await pool.connect();
-          const { removed, daysFreed, keys, partitionsDropped, partitionsCreated, cutoff } = await pruneTelemetry(client).finally(() => client.release());
+          const { removed, daysFreed, keys, tablesDropped, partitionsCreated, cutoff } = await pruneTelemetry(client).finally(() => client.release());
           console.log(`pruned ${removed} telemetry events older than ${cutoff.toISOString()} ` +
-            `(storage of ${daysFreed} days freed; ${keys} de-duplication keys; ${partitionsDropped} emptied partitions dropped, ${partitionsCreated} days of partitions created ahead)`);
+            `(storage of ${daysFreed} days freed; ${keys} de-duplication keys; ${tablesDropped} tables of expired days dropped, ${partitionsCreated} days of partitions created ahead)`);
         } finally {
           await pool.end();
         }

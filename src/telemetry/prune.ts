@@ -3,7 +3,8 @@
 // expired events (prune_events); their storage freed one day at a time, with pauses (freeing
 // files at once stalls concurrent commits on disks that discard freed blocks online); the
 // de-duplication keys of events that are gone (a key left behind by a failure de-duplicates
-// nothing and is collected next time); the emptied partitions dropped, then the coming week's
+// nothing and is collected next time); the emptied partitions dropped a day at a time, with
+// pauses (a drop locks the ledger exclusively), then the coming week's
 // created (DDL that locks the ledger exclusively for a moment; each gives up rather than wait
 // long, and the next run tries again).
 // Idempotent: a second run removes nothing.
@@ -16,7 +17,8 @@ export interface PruneResult {
   /** Days whose detached rows' storage was freed. */
   daysFreed: number;
   keys: number;
-  partitionsDropped: number;
+  /** Tables of expired days dropped: their emptied partitions and the detached rows. */
+  tablesDropped: number;
   partitionsCreated: number;
   cutoff: Date;
 }
@@ -35,23 +37,38 @@ async function asWorker<T>(client: pg.ClientBase, work: () => Promise<T>): Promi
 }
 
 /**
- * Each day's freeing is followed by a pause 19 times as long as it took, so freeing takes at most
- * 5 % of the time: ~0.5 s a day at 110 k events a day on the bench machine (bench/RESULTS.md).
+ * Each day's freeing or dropping is followed by a pause 19 times as long as it took, so the step
+ * takes at most 5 % of the time: ~0.5 s a day for the freeing at 110 k events a day on the bench
+ * machine, and a drop stops recording (it locks the parents) for a day's tables at a time, not
+ * for all of them (bench/RESULTS.md).
  */
-const freePauseFactor = 19;
+const pauseFactor = 19;
 
-/** Frees the storage of the rows the prune detached, day by day; returns how many days. */
-export async function freePrunedStorage(client: pg.ClientBase, signal?: AbortSignal): Promise<number> {
-  for (let days = 0; ; days += 1) {
+/** Calls `sql` (returning `n`, 0 when done) until it returns 0, pausing after each call. */
+async function dayByDay(client: pg.ClientBase, sql: string, signal?: AbortSignal): Promise<{ calls: number; total: number }> {
+  let calls = 0;
+  let total = 0;
+  for (;;) {
     const start = performance.now();
-    const tables = await asWorker(client, async () =>
-      (await client.query<{ tables: number }>('select telemetry.free_pruned_storage() as tables')).rows[0]!.tables);
-    if (tables === 0) return days;
-    await sleep((performance.now() - start) * freePauseFactor, undefined, { signal });
+    const n = await asWorker(client, async () => Number((await client.query<{ n: number }>(sql)).rows[0]!.n));
+    if (n === 0) return { calls, total };
+    calls += 1;
+    total += n;
+    await sleep((performance.now() - start) * pauseFactor, undefined, { signal });
   }
 }
 
-/** `signal` (the job runner's abort) ends the pauses between the days whose storage is freed. */
+/** Frees the storage of the rows the prune detached, day by day; returns how many days. */
+export async function freePrunedStorage(client: pg.ClientBase, signal?: AbortSignal): Promise<number> {
+  return (await dayByDay(client, 'select telemetry.free_pruned_storage() as n', signal)).calls;
+}
+
+/** Drops the tables of expired days, a day per transaction; returns how many tables. */
+export async function dropExpiredPartitions(client: pg.ClientBase, signal?: AbortSignal): Promise<number> {
+  return (await dayByDay(client, 'select telemetry.drop_expired_partitions(1) as n', signal)).total;
+}
+
+/** `signal` (the job runner's abort) ends the pauses between the days freed or dropped. */
 export async function pruneTelemetry(client: pg.ClientBase, signal?: AbortSignal): Promise<PruneResult> {
   const { removed, cutoff } = await asWorker(client, async () => {
     const { rows: [pruned] } = await client.query<{ removed: string }>('select telemetry.prune_events() as removed');
@@ -62,9 +79,8 @@ export async function pruneTelemetry(client: pg.ClientBase, signal?: AbortSignal
   const daysFreed = await freePrunedStorage(client, signal);
   const keys = await asWorker(client, async () =>
     Number((await client.query<{ keys: string }>('select telemetry.prune_dedup_keys() as keys')).rows[0]!.keys));
-  const partitionsDropped = await asWorker(client, async () =>
-    (await client.query<{ dropped: number }>('select telemetry.drop_expired_partitions() as dropped')).rows[0]!.dropped);
+  const tablesDropped = await dropExpiredPartitions(client, signal);
   const partitionsCreated = await asWorker(client, async () =>
     (await client.query<{ created: number }>('select telemetry.create_partitions_ahead() as created')).rows[0]!.created);
-  return { removed, daysFreed, keys, partitionsDropped, partitionsCreated, cutoff };
+  return { removed, daysFreed, keys, tablesDropped, partitionsCreated, cutoff };
 }

@@ -31,10 +31,10 @@ async function cancelledOnAbort<T>(client: pg.PoolClient, helpers: JobHelpers, w
 
 export const telemetryPrune: Task = async (payload, helpers) => {
   const { _cron: cron } = telemetryPrunePayload.parse(payload ?? {});
-  const { removed, daysFreed, keys, partitionsDropped, partitionsCreated } = await helpers.withPgClient((client) =>
+  const { removed, daysFreed, keys, tablesDropped, partitionsCreated } = await helpers.withPgClient((client) =>
     cancelledOnAbort(client, helpers, () => pruneTelemetry(client, helpers.abortSignal)));
   helpers.logger.info(
     `telemetry prune${cron ? ` (scheduled ${cron.ts}${cron.backfilled ? ', backfilled' : ''})` : ''}: ` +
-      `removed ${removed} events (freed the storage of ${daysFreed} days), ${keys} de-duplication keys; dropped ${partitionsDropped} emptied partitions, created ${partitionsCreated} days of partitions ahead`,
+      `removed ${removed} events (freed the storage of ${daysFreed} days), ${keys} de-duplication keys; dropped ${tablesDropped} tables of expired days, created ${partitionsCreated} days of partitions ahead`,
   );
 };

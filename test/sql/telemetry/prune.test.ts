@@ -270,9 +270,38 @@ describe('telemetry.prune_events', () => {
     }
     expect(await free()).toBe(0);
     expect((await pruned()).every((t) => t.bytes === 0)).toBe(true);
+    // Dropped a day per call when asked (the retention run does, with pauses), the earliest first:
+    // the day's four partitions, and its four detached tables if it had rows; then nothing is left.
+    const dropDays = (n: number) => as(db.pool, { role: 'tp_worker' },
+      async (c) => (await c.query('select telemetry.drop_expired_partitions($1) as n', [n])).rows[0].n, { commit: true });
+    const { expired } = (await db.pool.query<{ expired: string[] }>(
+      `select array_agg(distinct right(partition_name, 8) order by right(partition_name, 8)) as expired
+         from telemetry.expired_partitions(telemetry.last_prune_cutoff())`)).rows[0]!;
+    expect(expired).toEqual(expect.arrayContaining(days));
+    for (const day of expired) {
+      expect(await dropDays(1)).toBe(days.includes(day) ? 8 : 4);
+      expect((await pruned()).map((t) => /_p(\d{8})_pruned_/.exec(t.name)![1])).not.toContain(day);
+      for (const table of dailyTables) {
+        expect((await db.pool.query(`select to_regclass($1) is null as gone`, [`telemetry.${table}_p${day}`])).rows[0].gone).toBe(true);
+      }
+    }
+    expect((await pruned())).toEqual([]);
+    expect(await dropDays(1)).toBe(0);
     await drop();
     expect(await pruned()).toEqual([]);
     await rollupMatchesLedger(db.pool);
+  });
+
+  it('refuses to drop fewer than one day per call, and drops nothing then', async () => {
+    await db.pool.query(`select telemetry.ensure_partitions(now() - interval '120 days', now() - interval '120 days')`);
+    await pruneWithRetention(db.pool, 90);
+    const day = `telemetry.product_usage_events_p${ymd(-120)}`;
+    const error = await rejection(as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions(0)')));
+    expect(error.code).toBe('22023');
+    expect(error.message).toMatch(/p_days/);
+    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day])).rows[0].present).toBe(true);
+    await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions()'), { commit: true });
+    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day])).rows[0].present).toBe(false);
   });
 
   it('leaves each pruned day a place for rows written to it later, its spare, which the next prune empties in turn', async () => {
