@@ -266,32 +266,25 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   const sizeBefore = await ledgerSize();
   const worker = rolePool(ctx.url, 'tp_worker', 1);
   await worker.query('select 1'); // the job runner's connection is open before its task starts
-  // Each step of the retention job, timed beside recording; `n` is the count the function returns.
-  const jobStep = async (sql: string) => {
-    let n = 0;
-    const timing = await whileRecording(async () => {
-      n = Number((await worker.query<{ n: string | number }>(sql)).rows[0]!.n);
-    });
-    return { n, ...timing };
-  };
-  const pruned = await jobStep('select telemetry.prune_events() as n');
-  const removed = pruned.n;
-  // The job's paced steps, each a loop of short transactions with pauses, on the job's connection.
-  const pacedStep = async (step: (client: pg.PoolClient) => Promise<number>) => {
+  // Each step of the retention job, timed beside recording on the job's connection; `n` is the
+  // count the step returns (a function's result, or a paced loop's total).
+  const jobStep = async (step: string | ((client: pg.PoolClient) => Promise<number>)) => {
     let n = 0;
     const timing = await whileRecording(async () => {
       const client = await worker.connect();
       try {
-        n = await step(client);
+        n = typeof step === 'string' ? Number((await client.query<{ n: string | number }>(step)).rows[0]!.n) : await step(client);
       } finally {
         client.release();
       }
     });
     return { n, ...timing };
   };
-  const freed = await pacedStep(freePrunedStorage);
+  const pruned = await jobStep('select telemetry.prune_events() as n');
+  const removed = pruned.n;
+  const freed = await jobStep(freePrunedStorage);
   const daysFreed = freed.n;
-  const dropped = await pacedStep(dropExpiredPartitions);
+  const dropped = await jobStep(dropExpiredPartitions);
   const tablesDropped = dropped.n;
   // The job's last step: the de-duplication keys of the pruned events (~0.8 of them), one delete.
   const collected = await jobStep('select telemetry.prune_dedup_keys() as n');

@@ -9,7 +9,6 @@
 -- (lock_timeout): when recording keeps the tables busy, nothing is dropped and the next run tries
 -- again. A partition that still holds rows is left for the next prune. Returns how many tables it
 -- dropped (0: nothing left to drop, or the tables were busy).
-drop function if exists telemetry.drop_expired_partitions();
 create or replace function telemetry.drop_expired_partitions(p_days int default null) returns int
   language plpgsql volatile
   security definer
@@ -48,9 +47,7 @@ begin
   foreach v_day in array array(
     select pg_catalog.right(x.partition_name, 8) from telemetry.expired_partitions(v_cutoff) as x
     union
-    select pg_catalog.substring(c.relname, '_p([0-9]{8})_pruned_[0-9]+$') from pg_catalog.pg_class as c
-     where c.relnamespace = 'telemetry'::pg_catalog.regnamespace and c.relkind = 'r'
-       and c.relname ~ '_p[0-9]{8}_pruned_[0-9]+$'
+    select p.day from telemetry.pruned_tables() as p
     order by 1)
   loop
     exit when v_days = p_days;
@@ -70,11 +67,9 @@ begin
       v_dropped := v_dropped + 1;
     end loop;
     for v_partition in
-      select c.relname from pg_catalog.pg_class as c
-       where c.relnamespace = 'telemetry'::pg_catalog.regnamespace and c.relkind = 'r'
-         and c.relname ~ ('_p' || v_day || '_pruned_[0-9]+$')
+      select p.relation from telemetry.pruned_tables() as p where p.day = v_day
     loop
-      execute pg_catalog.format('drop table telemetry.%I', v_partition.relname);
+      execute pg_catalog.format('drop table %s', v_partition.relation);
       v_dropped := v_dropped + 1;
     end loop;
     if v_dropped > v_dropped_before then

@@ -16,20 +16,16 @@ declare
   v_tables text;
   v_count int;
 begin
-  select pg_catalog.substring(c.relname, '_p([0-9]{8})_pruned_[0-9]+$') into v_day
-    from pg_catalog.pg_class as c
-   where c.relnamespace = 'telemetry'::pg_catalog.regnamespace and c.relkind = 'r'
-     and c.relname ~ '_p[0-9]{8}_pruned_[0-9]+$' and pg_catalog.pg_relation_size(c.oid) > 0
-   order by 1
+  select p.day into v_day from telemetry.pruned_tables() as p
+   where pg_catalog.pg_relation_size(p.relation) > 0
+   order by p.day
    limit 1;
   if v_day is null then
     return 0;
   end if;
-  select pg_catalog.string_agg(pg_catalog.format('telemetry.%I', c.relname), ', '), pg_catalog.count(*)
-    into v_tables, v_count
-    from pg_catalog.pg_class as c
-   where c.relnamespace = 'telemetry'::pg_catalog.regnamespace and c.relkind = 'r'
-     and c.relname ~ ('_p' || v_day || '_pruned_[0-9]+$');
+  select pg_catalog.string_agg(p.relation::text, ', '), pg_catalog.count(*) into v_tables, v_count
+    from telemetry.pruned_tables() as p
+   where p.day = v_day;
   execute 'truncate ' || v_tables;
   return v_count;
 end

@@ -28,6 +28,10 @@ async function rowsOnDay(c: pg.PoolClient | pg.Pool, day: string): Promise<numbe
   return rows[0]!.n;
 }
 
+async function tableExists(name: string): Promise<boolean> {
+  return (await db.pool.query<{ present: boolean }>(`select to_regclass($1) is not null as present`, [name])).rows[0]!.present;
+}
+
 const old = ['-100 days', '-95 days -3 hours', '-91 days', '-90 days -1 second', '-90 days -2 hours'];
 const kept = ['-90 days', '-89 days -23 hours', '-30 days', '-1 hour', '0'];
 
@@ -95,7 +99,7 @@ describe('telemetry.prune_events', () => {
   it('creates the coming week of partitions in a step of its own, which gives up while recording keeps the ledger busy', async () => {
     const w = await createWorld(db.pool);
     const coming = `telemetry.product_usage_events_p${ymd(6)}`;
-    const present = async () => (await db.pool.query(`select to_regclass($1) is not null as present`, [coming])).rows[0].present;
+    const present = () => tableExists(coming);
     await db.pool.query(`drop table ${coming}`);
     const recorder = await db.pool.connect();
     try {
@@ -202,7 +206,7 @@ describe('telemetry.prune_events', () => {
     await pruneWithRetention(db.pool, 30);
     await pruneWithRetention(db.pool, 90); // the last prune: day -40 is within retention again
     await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions()'), { commit: true });
-    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day40])).rows[0].present).toBe(true);
+    expect(await tableExists(day40)).toBe(true);
   });
 
   it('takes expired days out without locking the ledger; the emptied partitions are dropped once recording lets go', async () => {
@@ -210,7 +214,7 @@ describe('telemetry.prune_events', () => {
     await insertAt(db.pool, w, [...old, '-89 days']);
     const expiredDay = (await db.pool.query(`select to_char((now() - interval '100 days') at time zone 'UTC', 'YYYYMMDD') as d`)).rows[0].d;
     const partition = `telemetry.product_usage_events_p${expiredDay}`;
-    const present = async () => (await db.pool.query(`select to_regclass($1) is not null as present`, [partition])).rows[0].present;
+    const present = () => tableExists(partition);
     // A recording transaction left open holds its locks on the ledger and the rollups.
     const recorder = await db.pool.connect();
     try {
@@ -282,7 +286,7 @@ describe('telemetry.prune_events', () => {
       expect(await dropDays(1)).toBe(days.includes(day) ? 8 : 4);
       expect((await pruned()).map((t) => /_p(\d{8})_pruned_/.exec(t.name)![1])).not.toContain(day);
       for (const table of dailyTables) {
-        expect((await db.pool.query(`select to_regclass($1) is null as gone`, [`telemetry.${table}_p${day}`])).rows[0].gone).toBe(true);
+        expect(await tableExists(`telemetry.${table}_p${day}`)).toBe(false);
       }
     }
     expect((await pruned())).toEqual([]);
@@ -299,9 +303,9 @@ describe('telemetry.prune_events', () => {
     const error = await rejection(as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions(0)')));
     expect(error.code).toBe('22023');
     expect(error.message).toMatch(/p_days/);
-    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day])).rows[0].present).toBe(true);
+    expect(await tableExists(day)).toBe(true);
     await as(db.pool, { role: 'tp_worker' }, (c) => c.query('select telemetry.drop_expired_partitions()'), { commit: true });
-    expect((await db.pool.query(`select to_regclass($1) is not null as present`, [day])).rows[0].present).toBe(false);
+    expect(await tableExists(day)).toBe(false);
   });
 
   it('leaves each pruned day a place for rows written to it later, its spare, which the next prune empties in turn', async () => {
