@@ -208,26 +208,34 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   const cutoff = (await ctx.pool.query<{ t: Date }>(`select now() - $1::int * interval '1 day' as t`, [retentionDays])).rows[0]!.t;
   const expiredRows = (await ctx.pool.query<{ n: number }>(
     `select count(*)::int as n from telemetry.product_usage_events where occurred_at < $1`, [cutoff])).rows[0]!.n;
-  const baseline = (await throughput(recorderSql, 1, 2000)).perSecond;
-  // The recording rate while `work` runs: the recorder's statements that complete between its start
-  // and its end (the recorder starts 200 ms earlier, so it is running when the work begins; those
-  // 200 ms are not counted).
+  // The recording rate while `work` runs, beside the same recorder's rate in the `neighbourMs`
+  // right before and right after it: its baseline. Only statements completing within a window
+  // count (the recorder starts 200 ms earlier, so it is running when the first window opens).
+  // Neighbouring windows, not one taken minutes away: the recorder's rate drifts by ±15 % over a
+  // run here, which a distant baseline adds to the step's own effect.
+  const neighbourMs = 2000;
   const whileRecording = async (work: () => Promise<void>) => {
     let finished = false;
     const progress = { done: 0 };
     const recording = throughput(recorderSql, 1, 0, () => finished, progress);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = performance.now();
-    const doneBefore = progress.done;
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const mark = () => ({ at: performance.now(), done: progress.done });
+    const perSecond = (from: ReturnType<typeof mark>, to: ReturnType<typeof mark>) => (to.done - from.done) / ((to.at - from.at) / 1000);
     try {
+      await wait(200);
+      const opened = mark();
+      await wait(neighbourMs);
+      const started = mark();
       await work();
+      const ended = mark();
+      await wait(neighbourMs);
+      const closed = mark();
+      finished = true;
+      const [before, during, after] = [perSecond(opened, started), perSecond(started, ended), perSecond(ended, closed)];
+      return { ms: ended.at - started.at, kept: round(during / ((before + after) / 2), 2), before: round(before), after: round(after), recorded: (await recording).done };
     } finally {
       finished = true;
     }
-    const ms = performance.now() - before;
-    const doneDuring = progress.done - doneBefore;
-    const recorded = await recording;
-    return { ms, recordingPerSecond: doneDuring / (ms / 1000), recorded: recorded.done };
   };
   const plainDelete = async (skipRollup: boolean) => whileRecording(async () => {
     const c = await owner.connect();
@@ -247,7 +255,7 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   // rollup upkeep, which leaves the rollups wrong, is the lower bound any delete could reach.
   const withRollup = process.env.BENCH_TELEMETRY_FULL_DELETE !== '0';
   const plainNoRollup = await plainDelete(true);
-  const plain = withRollup ? await plainDelete(false) : { ms: Number.NaN, recordingPerSecond: Number.NaN, recorded: 0 };
+  const plain = withRollup ? await plainDelete(false) : { ms: Number.NaN, kept: Number.NaN, before: Number.NaN, after: Number.NaN, recorded: 0 };
   // The rolled-back deletes left a state no live ledger has: every expired row marked by an
   // aborted delete, and, from the rollup upkeep, ~1 M dead row versions in the rollups of the
   // days they touched (the straddling day's among them, which the prune updates). Vacuumed, as
@@ -258,11 +266,8 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   await ctx.pool.query('update telemetry.settings set retention_days = $1', [retentionDays]);
   const ledgerSize = async () => Number((await ctx.pool.query<{ n: string }>('select count(*) as n from telemetry.product_usage_events')).rows[0]!.n);
   // The rolled-back deletes wrote gigabytes of WAL: a checkpoint they would trigger at a random
-  // moment is taken now, so it falls neither in the prune nor in its baseline. The baseline is the
-  // mean of the recording rate right before the prune and right after the drop (single 2-second
-  // rates vary by ±15 % here).
+  // moment is taken now, so it falls neither in the prune nor in its baseline.
   await ctx.pool.query('checkpoint');
-  const baselineBefore = (await throughput(recorderSql, 1, 2000)).perSecond;
   const sizeBefore = await ledgerSize();
   const worker = rolePool(ctx.url, 'tp_worker', 1);
   await worker.query('select 1'); // the job runner's connection is open before its task starts
@@ -290,13 +295,10 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
   const collected = await jobStep('select telemetry.prune_dedup_keys() as n');
   const keysCollected = collected.n;
   await worker.end();
-  const after = await throughput(recorderSql, 1, 2000);
-  const baselineAfter = after.perSecond;
-  const pruneBaseline = (baselineBefore + baselineAfter) / 2;
   await ctx.pool.query('update telemetry.settings set retention_days = 90');
   // exact: what the prune says it removed is what left the ledger (beside what was recorded meanwhile),
   // nothing older than its cutoff is left, and it is at least the rows the plain delete removed
-  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + freed.recorded + dropped.recorded + collected.recorded + after.done - removed, 'prune_events reported a different number than it removed');
+  strictEqual(await ledgerSize(), sizeBefore + pruned.recorded + freed.recorded + dropped.recorded + collected.recorded - removed, 'prune_events reported a different number than it removed');
   const keysLeft = (await ctx.pool.query<{ n: number }>(
     `select count(*)::int as n from telemetry.event_dedup_keys where occurred_at < (select max(cutoff) from telemetry.prune_runs)`)).rows[0]!.n;
   strictEqual(keysLeft, 0, 'de-duplication keys of pruned events survived prune_dedup_keys');
@@ -312,22 +314,22 @@ export async function benchTelemetry(ctx: BenchContext): Promise<TelemetryBenchR
     plainDeleteNoRollupMs: round(plainNoRollup.ms),
     speedup: round(plain.ms / pruned.ms),
     speedupVsNoRollup: round(plainNoRollup.ms / pruned.ms),
-    recordingKeptDuringPrune: round(pruned.recordingPerSecond / pruneBaseline, 2),
-    recordingKeptDuringPlainDelete: round((withRollup ? plain : plainNoRollup).recordingPerSecond / baseline, 2),
+    recordingKeptDuringPrune: pruned.kept,
+    recordingKeptDuringPlainDelete: (withRollup ? plain : plainNoRollup).kept,
     daysFreed,
     freeMs: round(freed.ms),
-    recordingKeptDuringFree: round(freed.recordingPerSecond / pruneBaseline, 2),
+    recordingKeptDuringFree: freed.kept,
     tablesDropped,
     dropMs: round(dropped.ms),
-    recordingKeptDuringDrop: round(dropped.recordingPerSecond / pruneBaseline, 2),
+    recordingKeptDuringDrop: dropped.kept,
     keysCollected,
     keysMs: round(collected.ms),
-    recordingKeptDuringKeys: round(collected.recordingPerSecond / pruneBaseline, 2),
+    recordingKeptDuringKeys: collected.kept,
   };
   const versusPlain = withRollup ? `${prune.plainDeleteMs} ms (${prune.speedup}×; ` : 'not timed (BENCH_TELEMETRY_FULL_DELETE=0; ';
   ctx.log(`  prune of ${expiredRows} expired rows: ${prune.pruneMs} ms vs plain delete ${versusPlain}` +
     `${prune.plainDeleteNoRollupMs} ms = ${prune.speedupVsNoRollup}× without rollup upkeep) [target ≥ 50×]; recording kept ` +
-    `${prune.recordingKeptDuringPrune}× of ${round(pruneBaseline)}/s (${round(baselineBefore)} before, ${round(baselineAfter)} after) during the prune (${prune.recordingKeptDuringPlainDelete}× during the plain delete) [target ≥ 0.9×]; ` +
+    `${prune.recordingKeptDuringPrune}× of ${round((pruned.before + pruned.after) / 2)}/s (${pruned.before} before, ${pruned.after} after) during the prune (${prune.recordingKeptDuringPlainDelete}× during the plain delete) [target ≥ 0.9×]; ` +
     `then freeing the storage of ${daysFreed} pruned days: ${prune.freeMs} ms, recording kept ${prune.recordingKeptDuringFree}× [target ≥ 0.9×]; ` +
     `then dropping ${tablesDropped} tables of expired days, a day at a time with pauses: ${prune.dropMs} ms, recording kept ${prune.recordingKeptDuringDrop}×; ` +
     `then collecting ${keysCollected} de-duplication keys of pruned events: ${prune.keysMs} ms, recording kept ${prune.recordingKeptDuringKeys}×`);

@@ -11,7 +11,8 @@
 -- and counts like any other; when that day's partitions are created, its rows move out of the
 -- defaults into them (moved, not new: the rollups are left as they are). Each partition gets
 -- row-level security enabled and forced like its parent (direct access to a partition sees
--- nothing; everything goes through the parent).
+-- nothing; everything goes through the parent). The daily rollup's day rows leave half of each
+-- page free (fillfactor 50), so that its in-place updates stay HOT (see create_day_leaves).
 create or replace function telemetry.ensure_partitions(p_from timestamptz, p_to timestamptz) returns int
   language plpgsql volatile
   security definer
@@ -22,6 +23,7 @@ declare
   v_table text;
   v_partition text;
   v_column text;
+  v_fillfactor int;
   v_bounds text;
   v_held boolean;
   v_created int := 0;
@@ -35,6 +37,7 @@ begin
       v_partition := v_table || '_p' || pg_catalog.to_char(v_day at time zone 'UTC', 'YYYYMMDD');
       if pg_catalog.to_regclass('telemetry.' || v_partition) is null then
         v_column := case v_table when 'product_usage_events' then 'occurred_at' else 'bucket_start' end;
+        v_fillfactor := case v_table when 'usage_daily_rollup' then 50 else 100 end;
         v_bounds := pg_catalog.format('%1$I >= %2$L and %1$I < %3$L', v_column, v_day, v_day + interval '24 hours');
         begin
           -- (read through the parent, whose policies apply: the day has no partition, so its rows are the default's)
@@ -45,7 +48,7 @@ begin
             -- removed, so the delete leaves the rollups as they are.
             execute pg_catalog.format('create table telemetry.%I (like telemetry.%I including all) partition by range (%I)',
               v_partition, v_table, v_column);
-            perform telemetry.create_day_leaves(v_partition, v_day);
+            perform telemetry.create_day_leaves(v_partition, v_day, v_fillfactor);
             execute pg_catalog.format('insert into telemetry.%I select * from telemetry.%I where %s', v_partition, v_table, v_bounds);
             perform pg_catalog.set_config('tenantpulse.rollup_batched_delete', 'on', true);
             execute pg_catalog.format('delete from telemetry.%I where %s', v_table, v_bounds);
@@ -55,7 +58,7 @@ begin
           else
             execute pg_catalog.format('create table telemetry.%I partition of telemetry.%I for values from (%L) to (%L) partition by range (%I)',
               v_partition, v_table, v_day, v_day + interval '24 hours', v_column);
-            perform telemetry.create_day_leaves(v_partition, v_day);
+            perform telemetry.create_day_leaves(v_partition, v_day, v_fillfactor);
           end if;
           perform telemetry.secure_partition(v_partition);
           if v_table = 'product_usage_events' then

@@ -20,12 +20,12 @@
 -- row, which only the owner may lock (the second then reads the retention anew and finds nothing
 -- left; an advisory lock, which any role that can connect may take, would let anyone hold the
 -- prune up); the recorder never writes before the cutoff.
--- It paces itself: after the straddling day and after each detached day it pauses three times as
--- long as that piece took (telemetry.pause_after), about 0.3 s of work spread over ~1 s at 1 M
--- expired events. Unpaced, the same work kept concurrent recording at ~0.75x while it ran; paced,
--- at ~0.9x (bench/RESULTS.md). The pauses are short on purpose: the transaction holds the expired
--- days' locks (queries that cannot prune them at plan time wait) and keeps dead row versions
--- from being cleaned up.
+-- It paces itself: after the straddling day and after each detached day it pauses five times as
+-- long as that piece took (telemetry.pause_after), about 0.2 s of work spread over ~1.2 s at 1 M
+-- expired events. While it works, concurrent recording runs at ~0.75x on 2 cores; over the whole
+-- prune, paced three times, it kept 0.84-0.89x, paced five times, ~0.95x (bench/RESULTS.md). The
+-- pauses stay short: the transaction holds the expired days' locks (queries that cannot prune
+-- them at plan time wait) and keeps dead row versions from being cleaned up.
 create or replace function telemetry.prune_events() returns bigint
   language plpgsql volatile
   security definer
@@ -98,7 +98,7 @@ begin
        and r.bucket_start >= v_cut_day and r.bucket_start < v_cut_day_end
   )
   select coalesce(sum(p.n), 0) into v_removed from per_bucket as p;
-  v_started := telemetry.pause_after(v_started, 3);
+  v_started := telemetry.pause_after(v_started, 5);
 
   -- Whole expired days that still have their rows, with their counts from the exact rollup, in one
   -- statement (collected first: a day cannot be detached while a query still reads it).
@@ -119,7 +119,7 @@ begin
         v_table || '_pruned_' || pg_catalog.pg_current_xact_id());
     end loop;
     v_removed := v_removed + v_counts[i];
-    v_started := telemetry.pause_after(v_started, 3);
+    v_started := telemetry.pause_after(v_started, 5);
   end loop;
 
   -- Rows the owner wrote directly for days that had no partitions are in the default partitions,

@@ -28,6 +28,13 @@ async function rowsOnDay(c: pg.PoolClient | pg.Pool, day: string): Promise<numbe
   return rows[0]!.n;
 }
 
+/** The section of committed migration `number` that came from migrations/draft/`source` (drafts are removed once committed). */
+function draftSection(number: string, source: string): string {
+  const file = readdirSync(path.join(repoRoot, 'migrations/committed')).find((name) => name.startsWith(`${number}-`))!;
+  return readFileSync(path.join(repoRoot, 'migrations/committed', file), 'utf8')
+    .split(`${sourceMarker}migrations/draft/${source}\n`)[1]!.split(sourceMarker)[0]!;
+}
+
 async function tableExists(name: string): Promise<boolean> {
   return (await db.pool.query<{ present: boolean }>(`select to_regclass($1) is not null as present`, [name])).rows[0]!.present;
 }
@@ -332,11 +339,6 @@ describe('telemetry.prune_events', () => {
 
   it('days partitioned in one level before migration 000029 were made two levels by it and 000030, their rows kept', () =>
     as(db.pool, { role: 'tp_owner' }, async (c) => {
-      const section = (number: string, source: string) => {
-        const file = readdirSync(path.join(repoRoot, 'migrations/committed')).find((name) => name.startsWith(`${number}-`))!;
-        return readFileSync(path.join(repoRoot, 'migrations/committed', file), 'utf8')
-          .split(`${sourceMarker}migrations/draft/${source}\n`)[1]!.split(sourceMarker)[0]!;
-      };
       const w = await createWorld(c);
       const day = await withoutPartitionsOf(c, '50 days'); // (an earlier test may have pruned it)
       await insertAt(c, w, ['-50 days', '-50 days -1 second']);
@@ -354,8 +356,8 @@ describe('telemetry.prune_events', () => {
                 case pg_get_expr(c.relpartbound, c.oid) when 'DEFAULT' then 'default' else 'range' end as bound
            from pg_class c where c.relnamespace = 'telemetry'::regnamespace and c.relkind in ('r', 'p') and c.relname ~ ('^product_usage_events_p' || $1) order by 1`, [day])).rows;
       expect(await shape()).toEqual([{ name: `product_usage_events_p${day}`, kind: 'r', secured: true, bound: 'range' }]);
-      await c.query(section('000029', 'day_partitions_in_two_levels.sql'));
-      await c.query(section('000030', 'day_rows_beside_a_spare.sql'));
+      await c.query(draftSection('000029', 'day_partitions_in_two_levels.sql'));
+      await c.query(draftSection('000030', 'day_rows_beside_a_spare.sql'));
       expect(await shape()).toEqual([
         { name: `product_usage_events_p${day}`, kind: 'p', secured: true, bound: 'range' },
         { name: `product_usage_events_p${day}_rows`, kind: 'r', secured: true, bound: 'range' },
@@ -368,6 +370,23 @@ describe('telemetry.prune_events', () => {
       expect(Number((await c.query('select telemetry.prune_events() as removed')).rows[0].removed)).toBeGreaterThanOrEqual(2); // (and what other tests left)
       expect(await rowsOnDay(c, day)).toBe(0);
       await rollupMatchesLedger(c);
+    }));
+
+  it('leaves half of each page of the daily rollup\'s day rows free (its updates stay HOT), in days created now and in those migration 000034 found', () =>
+    as(db.pool, { role: 'tp_owner' }, async (c) => {
+      const fillfactor = async (day: string) => Object.fromEntries((await c.query(
+        `select t.name, coalesce((select split_part(o, '=', 2)::int from unnest(c.reloptions) as o where o like 'fillfactor=%'), 100) as fillfactor
+           from unnest($1::text[]) as t (name) join pg_class as c on c.oid = to_regclass('telemetry.' || t.name || '_p' || $2 || '_rows')`,
+        [dailyTables, day])).rows.map((r) => [r.name, r.fillfactor]));
+      const everyOther = { product_usage_events: 100, usage_daily_workspace_rollup: 100, usage_hourly_event_rollup: 100 };
+      const day = await withoutPartitionsOf(c, '60 days');
+      await c.query(`select telemetry.ensure_partitions(now() - interval '60 days', now() - interval '60 days')`);
+      expect(await fillfactor(day)).toEqual({ ...everyOther, usage_daily_rollup: 50 });
+      // a day's partitions as they were before 000034, which sets the daily rollup's anew
+      await c.query(`alter table telemetry.usage_daily_rollup_p${day}_rows reset (fillfactor)`);
+      expect((await fillfactor(day)).usage_daily_rollup).toBe(100);
+      await c.query(draftSection('000034', 'daily_rollup_pages_half_free.sql'));
+      expect(await fillfactor(day)).toEqual({ ...everyOther, usage_daily_rollup: 50 });
     }));
 
   it('keeps an expired partition that still holds rows for the next prune', async () => {
